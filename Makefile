@@ -1,0 +1,33 @@
+# One command for each habit. Every target sets the project up first (idempotent, quick after the first run).
+.PHONY: setup chat test test-fast lint typecheck bench calibrate eval
+
+setup:
+	@bash scripts/setup.sh
+
+## README command 1: set up, ingest the seed articles, open the chat on http://127.0.0.1:7860
+chat: setup
+	.venv/bin/rag ingest seeds/
+	.venv/bin/python -m app
+
+## README command 2: set up and run every test, the real-model and browser tiers included
+test: setup
+	@bash scripts/browser.sh
+	.venv/bin/python -m pytest
+
+test-fast: setup
+	.venv/bin/python -m pytest -m "not realmodel and not browser"
+
+lint: setup
+	.venv/bin/ruff check rag app tests
+
+typecheck: setup
+	.venv/bin/mypy rag
+
+bench: setup
+	.venv/bin/python scripts/bench.py
+
+calibrate: setup
+	.venv/bin/rag calibrate
+
+eval: setup
+	.venv/bin/rag eval

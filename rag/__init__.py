@@ -1,0 +1,20 @@
+"""Ask the news: offline question answering over a folder of news articles, with cited, checked answers.
+
+    from rag import RAG
+    rag = RAG()
+    rag.ingest(["seeds"])
+    answer = rag.ask("Who is Russia's ambassador to Afghanistan?")
+    print(answer.text, [c.source for c in answer.citations])
+
+Importing `rag` loads no model and touches no file.
+"""
+
+from .config import Settings
+from .errors import BadInput, BadQuestion, ModelNotFound, NoIndex, RagError, StoreUnavailable
+from .pipeline import RAG, Article
+from .records import Answer, Citation, Claim, Hit, IngestReport
+
+__all__ = [
+    "RAG", "Settings", "Answer", "Citation", "Claim", "Hit", "IngestReport", "Article",
+    "RagError", "BadQuestion", "NoIndex", "ModelNotFound", "BadInput", "StoreUnavailable",
+]

@@ -1,0 +1,105 @@
+"""Document -> sentence spans -> Chunk[]; pure and deterministic, offsets into the cleaned text.
+
+Sentences end at . ! ? (plus closing quotes) before a space and a capital, digit or quote, but not after
+common abbreviations or initials:
+
+>>> text = 'Mr. Lavrov spoke. The U.S. did not! Why?'
+>>> [text[sp.start:sp.end] for sp in split_sentences(text)]
+['Mr. Lavrov spoke.', 'The U.S. did not!', 'Why?']
+
+Chunks pack whole sentences up to `max_chars`, repeating `overlap` sentences at the next chunk's start:
+
+>>> [c.text for c in chunk_document(_doc('One two. Three four. Five six.'), max_chars=21, overlap=1)]
+['One two. Three four.', 'Three four. Five six.']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .records import Chunk, Document
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep",
+    "pres", "vs", "etc", "inc", "ltd", "co", "corp", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "approx", "dept", "est", "fig", "mt", "ft",
+}
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|[.!?…]+[\"'”’)\]]*$|\n")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Span]:
+    """Sentence spans (start, end) of `text`, shifted by `offset`; whitespace trimmed, newlines always split."""
+    spans: list[Span] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        if m.group().strip() and _is_abbreviation(text, m.start()):
+            continue
+        _add(spans, text, start, end, offset)
+        start = end
+    _add(spans, text, start, len(text), offset)
+    return spans
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word = re.search(r"([A-Za-z]+)$", text[:dot])
+    if not word:
+        return False
+    w = word.group(1)
+    # Initials ("U.S.", "J. Smith") and listed abbreviations do not end sentences.
+    return len(w) == 1 or w.lower() in _ABBREVIATIONS
+
+
+def _add(spans: list[Span], text: str, start: int, end: int, offset: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    s = start + lead
+    spans.append(Span(offset + s, offset + s + len(stripped)))
+
+
+def chunk_id(doc: Document, index: int) -> str:
+    """Stable id: same file bytes and chunking -> same id, so re-ingesting embeds nothing."""
+    digest = hashlib.sha256(f"{doc.key}\x00{doc.content_hash}\x00{index}".encode()).hexdigest()
+    return digest[:24]
+
+
+def chunk_document(doc: Document, max_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most `max_chars` (a longer sentence is a chunk alone)."""
+    sents = split_sentences(doc.text)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(sents):
+        j = i + 1
+        while j < len(sents) and sents[j].end - sents[i].start <= max_chars:
+            j += 1
+        start, end = sents[i].start, sents[j - 1].end
+        index = len(chunks)
+        chunks.append(Chunk(
+            id=chunk_id(doc, index), doc_key=doc.key, source=doc.source, title=doc.title,
+            text=doc.text[start:end], start=start, end=end, index=index,
+            outlet=doc.outlet, url=doc.url, date=doc.date,
+        ))
+        if j >= len(sents):
+            break
+        nxt = max(j - overlap, i + 1)
+        # Overlap only when the next chunk can still take a new sentence; else it would repeat this one's tail.
+        i = nxt if sents[j].end - sents[nxt].start <= max_chars else j
+    return chunks
+
+
+def _doc(text: str) -> Document:
+    """A throwaway Document for the examples above."""
+    return Document(key="k", source="s.txt", title="t", text=text, content_hash="h")

@@ -1,0 +1,168 @@
+"""The `rag` command: parse -> call the RAG API -> print. Errors become a message and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any, Sequence
+
+from .config import Settings
+from .errors import RagError
+from .records import Answer, Citation
+
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("settings (flags beat RAG_* environment variables)")
+    g.add_argument("--index-dir", help="embedded Chroma folder (default: .rag/ in the project)")
+    g.add_argument("--chroma-host", help="use a Chroma server at this host (with --chroma-port)")
+    g.add_argument("--chroma-port", type=int, help="port of the Chroma server")
+    g.add_argument("--collection", help="Chroma collection name (3+ characters)")
+    g.add_argument("--model", dest="model_path", help="a GGUF file (default: the packaged Gemma 3 270M)")
+    g.add_argument("--embedder", help="a sentence-transformers folder (default: packaged all-MiniLM-L6-v2)")
+    g.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+
+    p = argparse.ArgumentParser(prog="rag", description="Ask questions about a folder of news articles, offline.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
+    s.add_argument("paths", nargs="*", default=["seeds"], help="files or folders (default: seeds/)")
+
+    s = sub.add_parser("ask", parents=[common], help="answer one question")
+    s.add_argument("question")
+    s.add_argument("--json", action="store_true", help="print {answer, abstained, citations} as JSON")
+    s.add_argument("--top-k", type=int, help="chunks to retrieve")
+    s.add_argument("--temperature", type=float, help="0 = deterministic")
+
+    s = sub.add_parser("chat", parents=[common], help="a conversation in the terminal (follow-ups welcome)")
+    s.add_argument("--top-k", type=int)
+    s.add_argument("--temperature", type=float)
+
+    s = sub.add_parser("eval", parents=[common], help="score answers against a QA file (default: the dev set)")
+    s.add_argument("qa_file", nargs="?", help="JSONL QA file (default: the committed dev set)")
+    s.add_argument("--out", default="eval_out", help="folder for results.jsonl, summary.json, report.md, charts")
+    s.add_argument("--realtimeqa", metavar="DIR", help="run the RealTime QA benchmark from this folder instead")
+    s.add_argument("--limit", type=int, help="only the first N questions")
+
+    s = sub.add_parser("calibrate", parents=[common],
+                       help="choose the abstention threshold on a QA file and save it")
+    s.add_argument("qa_file", nargs="?", help="JSONL QA file (default: the committed dev set)")
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    keys = ("index_dir", "chroma_host", "chroma_port", "collection", "model_path", "embedder")
+    return Settings.from_env(**{k: getattr(args, k, None) for k in keys})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    for noisy in ("chromadb", "sentence_transformers", "httpx", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if args.verbose else logging.ERROR)
+    try:
+        return _run(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .pipeline import RAG
+
+    rag = RAG(settings_from(args))
+    if args.command == "ingest":
+        return _ingest(rag, args.paths)
+    if args.command == "ask":
+        answer = rag.ask(args.question, top_k=args.top_k, temperature=args.temperature)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        else:
+            print(answer.text)
+            print(format_sources(answer))
+        return 0
+    if args.command == "chat":
+        return _chat(rag, top_k=args.top_k, temperature=args.temperature)
+    if args.command == "eval":
+        from .evaluation.cli import run_eval
+
+        return run_eval(rag, args)
+    if args.command == "calibrate":
+        from .calibration import calibrate_cli
+
+        return calibrate_cli(rag, args.qa_file)
+    raise AssertionError(args.command)
+
+
+def _ingest(rag: Any, paths: list[str]) -> int:
+    from tqdm import tqdm
+
+    bars: list[Any] = []
+
+    def progress(done: int, total: int, what: str) -> None:
+        if total == 0:
+            return
+        if not bars:
+            bars.append(tqdm(total=total, unit="chunk", desc=what, file=sys.stderr))
+        bars[0].n = done
+        bars[0].refresh()
+
+    try:
+        report = rag.ingest(paths, progress=progress)
+    finally:
+        for bar in bars:
+            bar.close()
+    for reason in report.skipped:
+        print(f"warning: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def format_sources(answer: Answer) -> str:
+    cites: list[Citation] = answer.closest if answer.abstained else answer.citations
+    lines = []
+    for c in cites:
+        label = f"[{c.n}]" if not answer.abstained else " -"
+        lines.append(f"{label} {c.title} ({c.source})\n    “{c.quote}”")
+    for claim in answer.flagged:
+        lines.append(f" ! not supported by the sources, removed: {claim.text}")
+    return "\n".join(lines)
+
+
+def _chat(rag: Any, **options: Any) -> int:
+    print("Ask about the articles. Follow-up questions use the conversation. Ctrl-D or 'exit' to leave.")
+    history: list[dict[str, str]] = []
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question.lower() in ("exit", "quit", ":q"):
+            return 0
+        if not question:
+            continue
+        try:
+            streamed = ""
+            print("news> ", end="", flush=True)
+            for item in rag.stream(question, history=history, **options):
+                if isinstance(item, str):
+                    streamed += item
+                    print(item, end="", flush=True)
+                    continue
+                final = item.text
+                if streamed and final.startswith(streamed.strip()):
+                    print(final[len(streamed.strip()):], flush=True)
+                else:
+                    print(("\n" if streamed else "") + final)
+                print(format_sources(item))
+                history += [{"role": "user", "content": question}, {"role": "assistant", "content": final}]
+        except RagError as exc:
+            print(f"\nerror: {exc}")

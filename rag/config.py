@@ -1,0 +1,104 @@
+"""Settings: every default written once, with a one-line why. Precedence: argument > CLI flag > env var > default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import RagError
+
+# Offline by construction: nothing may fetch weights or send telemetry. Set before any heavy import.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def project_root() -> Path:
+    """The checkout that holds this package (where `.rag/` and `models/` live), else the working directory."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").exists():
+        return here
+    return Path.cwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- where things live
+    index_dir: Path = field(default_factory=lambda: project_root() / ".rag")  # embedded Chroma folder
+    models_dir: Path = field(default_factory=lambda: project_root() / "models")  # GGUF files (git-ignored)
+    collection: str = "news_articles"  # Chroma needs 3+ characters
+    chroma_host: str = ""  # set host and port to use a Chroma server (`chroma run`) instead of the folder
+    chroma_port: int = 0
+    # --- models
+    model_path: str = ""  # any GGUF; empty = the packaged Gemma 3 270M (assembled into models_dir on first use)
+    embedder: str = ""  # a sentence-transformers folder; empty = the packaged all-MiniLM-L6-v2
+    n_threads: int = field(default_factory=lambda: os.cpu_count() or 2)  # all cores: decode is CPU-bound
+    n_ctx: int = 2048  # prompt budget below fits well inside; larger contexts only cost RAM and prefill
+    # --- chunking
+    # ~700 chars is ~150 MiniLM word pieces: under its 256-piece cut-off (nothing truncated) and close
+    # to the <=128-token texts it was trained on, while holding 3-6 news sentences of context.
+    chunk_chars: int = 700
+    chunk_overlap_sentences: int = 1  # a fact that straddles a boundary is whole in one of the two chunks
+    # --- retrieval
+    top_k: int = 5  # chunks handed to the reader; 5 held the answer sentence for ~8/10 dev questions
+    candidates: int = 30  # per retriever before fusion: deep enough that RRF can promote a lexical-only hit
+    rrf_k: int = 60  # the constant from Cormack et al. (2009); damps the head of each ranking
+    # --- reader
+    max_passages: int = 6  # numbered sentences shown to the model: a 270M model loses track beyond ~6
+    context_tokens: int = 900  # token budget for the sources block of the prompt (keeps prefill < 1 s)
+    max_tokens: int = 48  # answers are short spans; long generations from a base model drift
+    temperature: float = 0.0  # deterministic by default: same question, same answer
+    # Abstain when the best passage's relevance is below this; empty = the value calibrated on the
+    # dev set (rag/data/calibration.json), falling back to 0.0 (never abstain before generation).
+    abstain_threshold: float | None = None
+    # --- input limits
+    max_question_chars: int = 2000  # a question longer than a page is a paste error, not a question
+    max_file_bytes: int = 5_000_000  # a news article is < 200 kB; larger files are dumps, not articles
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given non-None values replaced (how arguments and CLI flags win)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise RagError(f"Unknown setting(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(known))}.")
+        clean = {k: _coerce(k, v) for k, v in overrides.items() if v is not None}
+        return replace(self, **clean)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then RAG_* environment variables, then `overrides` (arguments / CLI flags)."""
+        base = cls()
+        env: dict[str, Any] = {}
+        for f in fields(cls):
+            value = os.environ.get(f"RAG_{f.name.upper()}")
+            if value is not None and value != "":
+                env[f.name] = value
+        return base.with_overrides(**env).with_overrides(**overrides)
+
+    @property
+    def uses_server(self) -> bool:
+        return bool(self.chroma_host)
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = str(_TYPES[name])
+    try:
+        if name in ("index_dir", "models_dir"):
+            return Path(value).expanduser()
+        if kind.startswith("int"):
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+    except (TypeError, ValueError):
+        raise RagError(
+            f"Setting {name}={value!r} is not a valid {kind.split(' ')[0]}; "
+            f"fix the argument, flag or RAG_{name.upper()} environment variable."
+        ) from None
+    return value

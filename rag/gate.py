@@ -1,0 +1,75 @@
+"""Abstention gates: before generation (is any shown sentence relevant enough?) and after it (does the
+answer have the type the question asks for, and is it more than an echo of the question?).
+
+The relevance threshold is calibrated on the dev set by `rag calibrate` and stored in data/calibration.json.
+
+>>> expected_type("How many runners registered?"), expected_type("When did it open?"), expected_type("Why?")
+('number', 'time', '')
+>>> fits_type("More than 4,000", "number"), fits_type("the governor", "number")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .retrieval import STOPWORDS, content_words, words
+
+CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration.json"
+
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_TIME_WORDS = set(_MONTHS) | set(
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks month months "
+    "year years decade decades century spring summer autumn fall winter morning evening night ago since "
+    "recently earlier later last next".split())
+_NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                    "hundred hundreds thousand thousands million millions billion billions dozen dozens "
+                    "first second third fourth fifth half".split())
+
+
+def expected_type(question: str) -> str:
+    """'number', 'time', 'name' or '' (any) from the question's wh-phrase."""
+    q = question.lower().strip()
+    if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|share|number|amount)\b", q):
+        return "number"
+    if re.search(r"^(when|since when)\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b", q) \
+            or re.search(r"\bwhen\b", q):
+        return "time"
+    if re.search(r"^(who|whom|whose)\b|\b(who|whom)\b", q):
+        return "name"
+    return ""
+
+
+def fits_type(span: str, kind: str) -> bool:
+    if not kind:
+        return True
+    ws = words(span)
+    has_digit = bool(re.search(r"\d", span))
+    if kind == "number":
+        return has_digit or any(w in _NUMBER_WORDS for w in ws)
+    if kind == "time":
+        return bool(re.search(r"\b(1[89]|20)\d\d\b", span)) or any(w in _TIME_WORDS for w in ws)
+    if kind == "name":  # a person, body or office: a capitalised word, or an organisation/role noun phrase
+        return bool(re.search(r"\b[A-Z][a-z]", span)) or len(content_words(span)) >= 1
+    return True
+
+
+def echoes_question(span: str, question: str) -> bool:
+    """True when the answer adds no content word that the question did not already contain."""
+    span_words = [w for w in words(span) if w not in STOPWORDS]
+    q = set(words(question))
+    return not span_words or all(w in q for w in span_words)
+
+
+@lru_cache(maxsize=1)
+def calibrated_threshold() -> float:
+    """The relevance threshold chosen on the dev set (0.0 = never abstain before generation)."""
+    try:
+        data = json.loads(CALIBRATION_FILE.read_text())
+        return float(data["threshold"])
+    except (OSError, ValueError, KeyError):
+        return 0.0

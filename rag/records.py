@@ -1,0 +1,158 @@
+"""Frozen records passed between the pipeline's stages (Document -> Chunk -> Hit -> Citation -> Answer)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One cleaned article. `text` is the cleaned text every offset refers to."""
+
+    key: str  # stable identity: the resolved path (or a caller-given key)
+    source: str  # file name shown to people, e.g. 002_4d463e3a40082f53.txt
+    title: str
+    text: str
+    content_hash: str  # sha256 of the raw bytes: unchanged file -> nothing to embed
+    outlet: str = ""
+    url: str = ""
+    date: str = ""
+    folder: str = ""  # resolved folder the file was found in ("" for single files / records)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of a Document, with character offsets into Document.text."""
+
+    id: str
+    doc_key: str
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    index: int
+    outlet: str = ""
+    url: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the ranks it got from each retriever."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence shown to the reader, numbered [n], inside the chunk it came from."""
+
+    n: int
+    sentence: str
+    chunk: Chunk
+    start: int  # offsets of the sentence in the Document's cleaned text
+    end: int
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One answer sentence, the markers it carries and what the grounding check found."""
+
+    text: str
+    markers: tuple[int, ...]
+    supported: bool
+    support: float  # 0..1: share of the claim's content words, names and numbers found in its cited passages
+    missing: tuple[str, ...] = ()  # names/numbers/words the cited passages do not contain
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage the answer cites. `text` is the passage; `quote` the sentence that supports the claim."""
+
+    n: int
+    source: str
+    title: str
+    text: str
+    quote: str = ""
+    quote_start: int = 0  # offsets of `quote` inside `text` (for highlighting)
+    quote_end: int = 0
+    doc_start: int = 0  # offsets of `text` inside the cleaned article
+    doc_end: int = 0
+    chunk_id: str = ""
+    outlet: str = ""
+    url: str = ""
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieval_s: float = 0.0
+    first_token_s: float | None = None
+    total_s: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every face renders. `text` carries inline [n] markers that index `citations`."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)  # shown when abstaining
+    retrieval_query: str = ""
+    confidence: float = 0.0
+    model: str = ""
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def flagged(self) -> list[Claim]:
+        """Claims the grounding check could not verify against their cited passages."""
+        return [c for c in self.claims if not c.supported]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape shared by `rag ask --json` and the app's /ask endpoint."""
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {"n": c.n, "source": c.source, "title": c.title, "text": c.text, "quote": c.quote}
+                for c in self.citations
+            ],
+            "flagged": [c.text for c in self.flagged],
+            "closest": [
+                {"source": c.source, "title": c.title, "text": c.text, "quote": c.quote} for c in self.closest
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)  # "file: reason"
+    chunks_embedded: int = 0
+
+    def summary(self) -> str:
+        line = (
+            f"added {self.added} / updated {self.updated} / removed {self.removed} / "
+            f"unchanged {self.unchanged} articles ({self.chunks_embedded} chunks embedded)"
+        )
+        if self.skipped:
+            line += f"; skipped {len(self.skipped)} file(s)"
+        return line
