@@ -1,6 +1,6 @@
 """News-page text cleaning: drop page chrome, keep every substantive sentence; find title and outlet.
 
->>> clean_article("Loading...\\nTotal votes: 166\\nRussia recognised the Taliban.\\n00:55\\nALSO READ | Other story").text
+>>> clean_article("Loading...\\nTotal votes: 166\\nRussia recognised the Taliban.\\n00:55\\nALSO READ | Other").text
 'Russia recognised the Taliban.'
 """
 

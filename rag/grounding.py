@@ -63,7 +63,10 @@ def facts(text: str) -> Facts:
         tokens = re.findall(r"[A-Za-z][\w’'-]*", sent)
         for i, tok in enumerate(tokens):
             base = re.sub(r"['’]s$", "", tok)
-            if i > 0 and base[:1].isupper() and base.lower() not in STOPWORDS and len(base) > 1:
+            if not base[:1].isupper() or base.lower() in STOPWORDS or len(base) < 2:
+                continue
+            # A capital opening a sentence is a name only when the next word is capitalised too ("Sergey Lavrov").
+            if i > 0 or (i + 1 < len(tokens) and tokens[i + 1][:1].isupper()):
                 names.add(base.lower())
     numbers = {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", clean)}
     ws = words(clean)

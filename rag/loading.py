@@ -82,9 +82,12 @@ def load_file(path: Path, folder: str = "", max_file_bytes: int = 5_000_000) -> 
         page = parse_html(text)
         doc = make_document(page.text, key=key, source=path.name, content_hash=digest, folder=folder,
                             title=page.title, outlet=page.outlet, url=page.url, date=page.date)
+    elif suffix in (".md", ".markdown"):
+        heading = re.search(r"^#\s+(.+)$", text, re.M)
+        doc = make_document(_strip_markdown(text), key=key, source=path.name, content_hash=digest, folder=folder,
+                            title=heading.group(1).strip() if heading else "")
     else:
-        doc = make_document(_strip_markdown(text) if suffix in (".md", ".markdown") else text,
-                            key=key, source=path.name, content_hash=digest, folder=folder)
+        doc = make_document(text, key=key, source=path.name, content_hash=digest, folder=folder)
     return [doc]
 
 

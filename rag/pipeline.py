@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from . import gate, passages as psg, prompts
+from . import gate, prompts
+from . import passages as psg
 from .citations import citation, citations_for, find_source, renumber
 from .config import Settings
 from .embedding import Embedder, SentenceEmbedder
@@ -120,6 +121,17 @@ class RAG:
             raise NoIndex(f"The index at {self.store().where} is empty: run `rag ingest seeds/` first.")
         return self.retriever.search(question, top_k or self.settings.top_k)
 
+    def passages(self, question: str, history: Any = None, settings: Settings | None = None
+                 ) -> tuple[str, list[Passage]]:
+        """The retrieval query (follow-ups rewritten) and the numbered sentences the reader would see."""
+        s = settings or self.settings
+        query = rewrite(question, normalise_history(history))
+        hits = self.retrieve(query, s.top_k)
+        scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder)
+        gen = self.generator
+        return query, psg.select(scored, max_passages=s.max_passages, token_budget=s.context_tokens,
+                                 count_tokens=lambda t: len(gen.tokenize(t)))
+
     def ask(self, question: str, history: Any = None, **options: Any) -> Answer:
         """Answer `question` from the articles; `history` is earlier turns ([{"role", "content"}] or pairs)."""
         answer = None
@@ -137,13 +149,8 @@ class RAG:
         t0 = time.perf_counter()
         s = self.settings.with_overrides(**{k: v for k, v in options.items() if v is not None})
         question = self._check_question(question)
-        turns = normalise_history(history)
-        query = rewrite(question, turns)
-        hits = self.retrieve(query, s.top_k)
         gen = self.generator
-        scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder)
-        shown = psg.select(scored, max_passages=s.max_passages, token_budget=s.context_tokens,
-                           count_tokens=lambda t: len(gen.tokenize(t)))
+        query, shown = self.passages(question, history, s)
         t_retrieved = time.perf_counter()
         threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()
         best = shown[0].score if shown else 0.0

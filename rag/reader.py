@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from . import prompts
+from . import gate, prompts
 from .generation import Generator, Prompt
 from .records import Passage
 
@@ -61,13 +61,35 @@ class CopySpans:
         return allowed
 
 
-def copy_constraint(gen: Generator, passages: Sequence[Passage]) -> CopySpans:
-    """Token runs of each shown sentence, as the model would read them after "Answer:"."""
+def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "") -> CopySpans:
+    """Token runs of each shown sentence, as the model would read them after "Answer:".
+
+    `kind` (from gate.expected_type) narrows where a span may start: a "who" answer starts at a capitalised
+    word, a "how many" answer at a number, a "when" answer at a date word, a preposition or a number. When no
+    shown token fits, any word start is allowed.
+    """
     sources = [gen.tokenize(" " + " ".join(p.sentence.split())) for p in passages]
     stop_ids = set(gen.tokenize("\n")[:1])
     vocab = {t for s in sources for t in s}
     word_start = {t for t in vocab if gen.detokenize([t]).startswith(" ")}
-    return CopySpans(sources, stop_ids, word_start)
+    typed = {t for t in word_start if _starts_type(gen.detokenize([t]).strip(), kind)}
+    return CopySpans(sources, stop_ids, typed or word_start)
+
+
+_TIME_START = {"in", "on", "at", "since", "by", "last", "next", "early", "late", "mid", "the", "this", "that"}
+
+
+def _starts_type(word: str, kind: str) -> bool:
+    if not kind or not word:
+        return True
+    if kind == "name":
+        return word[:1].isupper() or word.lower() in ("the", "a", "an")
+    if kind == "number":
+        return word[:1].isdigit() or gate.fits_type(word, "number") or word.lower() in ("over", "more", "about",
+                                                                                     "nearly", "almost", "some")
+    if kind == "time":
+        return word[:1].isdigit() or gate.fits_type(word, "time") or word.lower() in _TIME_START
+    return True
 
 
 @dataclass
@@ -85,5 +107,5 @@ def read(gen: Generator, question: str, passages: Sequence[Passage], *, max_toke
         pieces = gen.stream(prompt, max_tokens=max_tokens * 3, temperature=temperature, stop=())
         return ReaderRun(prompt, "chat", pieces)
     pieces = gen.stream(prompt, max_tokens=max_tokens, temperature=temperature, stop=prompts.COMPLETION_STOP,
-                        allowed=copy_constraint(gen, passages))
+                        allowed=copy_constraint(gen, passages, gate.expected_type(question)))
     return ReaderRun(prompt, "extract", pieces)

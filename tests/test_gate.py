@@ -1,0 +1,39 @@
+import json
+
+from rag import gate
+
+
+def test_expected_answer_types():
+    assert gate.expected_type("How many personnel did Moscow lose?") == "number"
+    assert gate.expected_type("What year did the Taliban return?") == "time"
+    assert gate.expected_type("When is the second round?") == "time"
+    assert gate.expected_type("Who is Russia's ambassador?") == "name"
+    assert gate.expected_type("What did Lavrov praise?") == ""
+
+
+def test_span_type_checks():
+    assert gate.fits_type("over 15,000", "number") and gate.fits_type("nine-year conflict", "number")
+    assert not gate.fits_type("the Kremlin", "number")
+    assert gate.fits_type("on Thursday", "time") and gate.fits_type("in August 2021", "time")
+    assert not gate.fits_type("in Kabul", "time")
+    assert gate.fits_type("Dmitry Zhirnov", "name")
+    assert gate.fits_type("anything", "")
+
+
+def test_echo_of_the_question_is_not_an_answer():
+    assert gate.echoes_question("the Russian President", "Who is the Russian President's envoy?")
+    assert not gate.echoes_question("Zamir Kabulov", "Who is the Russian President's envoy?")
+
+
+def test_calibrated_threshold_is_read_from_the_calibration_file(tmp_path, monkeypatch):
+    f = tmp_path / "calibration.json"
+    f.write_text(json.dumps({"threshold": 0.42}))
+    monkeypatch.setattr(gate, "CALIBRATION_FILE", f)
+    gate.calibrated_threshold.cache_clear()
+    try:
+        assert gate.calibrated_threshold() == 0.42
+        f.write_text("not json")
+        gate.calibrated_threshold.cache_clear()
+        assert gate.calibrated_threshold() == 0.0
+    finally:
+        gate.calibrated_threshold.cache_clear()
