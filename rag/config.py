@@ -48,7 +48,9 @@ class Settings:
     candidates: int = 30  # per retriever before fusion: deep enough that RRF can promote a lexical-only hit
     rrf_k: int = 60  # the constant from Cormack et al. (2009); damps the head of each ranking
     # --- reader
-    max_passages: int = 6  # numbered sentences shown to the model: a 270M model loses track beyond ~6
+    # Sentences shown to the reader. Measured on the dev set with the 270M model (share of answer spans
+    # right): 2 -> 0.50, 3 -> 0.45, 6 -> 0.40; fewer distractors help a tiny model more than extra recall.
+    max_passages: int = 2
     context_tokens: int = 900  # token budget for the sources block of the prompt (keeps prefill < 1 s)
     max_tokens: int = 48  # answers are short spans; long generations from a base model drift
     temperature: float = 0.0  # deterministic by default: same question, same answer

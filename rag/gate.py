@@ -28,7 +28,7 @@ _TIME_WORDS = set(_MONTHS) | set(
     "recently earlier later last next".split())
 _NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                     "hundred hundreds thousand thousands million millions billion billions dozen dozens "
-                    "first second third fourth fifth half".split())
+                    "first second third fourth fifth half no none zero several few many".split())
 
 
 def expected_type(question: str) -> str:
@@ -36,8 +36,9 @@ def expected_type(question: str) -> str:
     q = question.lower().strip()
     if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|share|number|amount)\b", q):
         return "number"
-    if re.search(r"^(when|since when)\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b", q) \
-            or re.search(r"\bwhen\b", q):
+    # "when" asks for a time only as the question word, not inside a clause ("... urge when dealing with")
+    if re.search(r"^(when|since when|until when)\b|\b(what|which) (year|date|day|month|time)\b", q) \
+            or re.search(r"^(and |but |so )?when\b|\bwhen (did|was|were|is|are|will|does|do|has|have)\b", q):
         return "time"
     if re.search(r"^(who|whom|whose)\b|\b(who|whom)\b", q):
         return "name"

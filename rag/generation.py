@@ -89,7 +89,9 @@ class LlamaGenerator:
         self.llm = _load(str(path), n_ctx, n_threads)
         template = self.llm.metadata.get("tokenizer.chat_template", "")
         self.has_chat_template = bool(template)
-        self.lock = threading.RLock()
+        # A plain Lock, not an RLock: when a face stops a stream, the generator may be closed from another
+        # thread, and only a Lock can be released there. Held for a whole generation: llama.cpp is not re-entrant.
+        self.lock = threading.Lock()
         self._eos = self.llm.token_eos()
 
     # ------------------------------------------------------------------ tokens
@@ -165,7 +167,11 @@ class _Mask:
         if keep.size == 0:
             masked[self.eos] = 0.0
         else:
-            masked[keep] = scores[keep]
+            sub = scores[keep]
+            masked[keep] = sub
+            record = getattr(self.allowed, "confidences", None)
+            if record is not None:  # probability of the best allowed token among the allowed ones
+                record.append(float(1.0 / np.exp(sub - sub.max()).sum()))
         return masked
 
 

@@ -47,6 +47,8 @@ def stem(word: str) -> str:
     for suffix in ("isation", "ization", "ations", "ation", "itions", "ition", "tions", "tion", "ments", "ment",
                    "ising", "izing", "ised", "ized", "ises", "izes", "ise", "ize", "ings", "ing", "edly",
                    "ies", "ied", "ed", "es", "ly", "s", "e"):
+        if suffix == "s" and w.endswith(("ss", "us", "is")):  # "focus", "press", "crisis" are not plurals
+            continue
         if w.endswith(suffix) and len(w) - len(suffix) >= 4:
             w = w[: -len(suffix)]
             if suffix in ("ies", "ied"):

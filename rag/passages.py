@@ -13,12 +13,14 @@ from typing import Callable, Sequence
 from .chunking import split_sentences
 from .embedding import Embedder
 from .records import Hit, Passage
+from .grounding import stem
 from .retrieval import content_words
 
 # Weight of the embedder's cosine in a sentence's relevance (the rest is lexical coverage). Equal weights:
 # neither signal alone is reliable on one sentence (cosine blurs names; coverage misses paraphrase).
 DENSE_WEIGHT = 0.5
-_MIN_SENTENCE_CHARS = 25  # shorter lines are headings/captions: kept in chunks, never shown alone
+PHRASE_BONUS = 0.1  # small: a tie-breaker between sentences that share the same words
+_MIN_SENTENCE_CHARS = 15  # shorter lines are headings/captions: kept in chunks, never shown alone
 
 
 def candidate_sentences(hits: Sequence[Hit]) -> list[Passage]:
@@ -36,31 +38,55 @@ def candidate_sentences(hits: Sequence[Hit]) -> list[Passage]:
     return out
 
 
-def coverage(query_words: Sequence[str], sentence: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the query's content words found in the sentence (0..1)."""
-    q = set(query_words)
+def terms(text: str) -> list[str]:
+    """Stemmed content words, demonyms folded to the country ("Russian" -> "russia")."""
+    out = []
+    for w in content_words(text):
+        if w.endswith("ian") and len(w) > 5:
+            w = w[:-1]
+        out.append(stem(w))
+    return out
+
+
+def coverage(query_terms: Sequence[str], sentence_terms: set[str], idf: dict[str, float]) -> float:
+    """IDF-weighted share of the query's terms found among the sentence's terms (0..1)."""
+    q = set(query_terms)
     if not q:
         return 0.0
-    have = set(content_words(sentence))
     total = sum(idf.get(w, 1.0) for w in q)
-    return sum(idf.get(w, 1.0) for w in q if w in have) / total
+    return sum(idf.get(w, 1.0) for w in q if w in sentence_terms) / total
+
+
+def bigrams(ts: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(ts, ts[1:]))
 
 
 def score_sentences(query: str, cands: list[Passage], embedder: Embedder) -> list[Passage]:
-    """The candidates with `score` set, best first."""
+    """The candidates with `score` set, best first.
+
+    score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase, where lexical is
+    the IDF-weighted coverage of the question's terms, counting the previous sentence of the same chunk at
+    a quarter weight (a sentence opening with "Their talks ..." borrows its subject), and phrase is the share
+    of the question's adjacent term pairs that also stand adjacent in the sentence ("foreign minister").
+    """
     if not cands:
         return []
     vectors = embedder.embed([query] + [p.sentence for p in cands])
     qv, svs = vectors[0], vectors[1:]
-    docs = [set(content_words(p.sentence)) for p in cands]
-    df = Counter(w for d in docs for w in d)
+    sent_terms = [terms(p.sentence) for p in cands]
+    df = Counter(w for ts in sent_terms for w in set(ts))
     n = len(cands)
-    idf = {w: math.log(1 + n / (1 + df.get(w, 0))) for w in set(content_words(query))}
-    qw = content_words(query)
+    q_terms = terms(query)
+    idf = {w: math.log(1 + n / (1 + df.get(w, 0))) for w in set(q_terms)}
+    q_pairs = bigrams(q_terms)
     scored = []
-    for p, sv in zip(cands, svs):
+    for i, (p, sv) in enumerate(zip(cands, svs)):
         cos = sum(a * b for a, b in zip(qv, sv))
-        s = DENSE_WEIGHT * cos + (1 - DENSE_WEIGHT) * coverage(qw, p.sentence, idf)
+        own = set(sent_terms[i])
+        prev = set(sent_terms[i - 1]) if i > 0 and cands[i - 1].chunk.id == p.chunk.id else set()
+        lexical = 0.75 * coverage(q_terms, own, idf) + 0.25 * coverage(q_terms, own | prev, idf)
+        phrase = len(q_pairs & bigrams(sent_terms[i])) / len(q_pairs) if q_pairs else 0.0
+        s = DENSE_WEIGHT * cos + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase
         scored.append(Passage(n=0, sentence=p.sentence, chunk=p.chunk, start=p.start, end=p.end, score=round(s, 4)))
     scored.sort(key=lambda p: -p.score)
     return scored

@@ -169,6 +169,7 @@ class RAG:
             yield piece
         raw = "".join(pieces).strip()
         timing = (t0, t_retrieved, first)
+        base["reader_confidence"] = run.first_token_confidence
         if run.style == "extract":
             yield self._from_span(base, raw, question, shown, timing)
         else:
@@ -181,15 +182,21 @@ class RAG:
         if source is None or gate.echoes_question(span, question) \
                 or not gate.fits_type(span, gate.expected_type(question)):
             return self._abstain(base, shown, *timing)
-        text = f"{span} [{source.n}]"
-        return self._finish(base, text, shown, timing)
+        # The span alone could be a wrong pick from the right sentence ("Muttaqi" for "who is the ambassador"),
+        # which no word-level check can catch; quoting the sentence it came from makes every answer checkable.
+        sentence = " ".join(source.sentence.split())
+        if len(span) >= 0.6 * len(sentence):
+            text = f"“{sentence}” [{source.n}]"
+        else:
+            text = f"{span} — “{sentence}” [{source.n}]"
+        return self._finish(base, text, shown, timing, short=span)
 
     def _from_chat(self, base: dict, raw: str, shown: list[Passage], timing: tuple) -> Answer:
         if not raw or prompts.NOT_IN_SOURCES.lower() in raw.lower():
             return self._abstain(base, shown, *timing)
         return self._finish(base, raw, shown, timing)
 
-    def _finish(self, base: dict, text: str, shown: list[Passage], timing: tuple) -> Answer:
+    def _finish(self, base: dict, text: str, shown: list[Passage], timing: tuple, short: str = "") -> Answer:
         passages = {p.n: p.sentence for p in shown}
         claims = check_answer(text, passages)
         kept = [c for c in claims if c.supported]
@@ -204,7 +211,7 @@ class RAG:
                             supported=c.supported, support=c.support, missing=c.missing) for c in kept + flagged]
         t0, t_ret, first = timing
         return Answer(**base, text=final, abstained=False, citations=citations_for(mapping, shown), claims=renumbered,
-                      timings=self._timings(t0, t_ret, first))
+                      short=short, timings=self._timings(t0, t_ret, first))
 
     def _abstain(self, base: dict, shown: Sequence[Passage], t0: float, t_ret: float, first: float | None) -> Answer:
         closest = [citation(p, i + 1) for i, p in enumerate(shown[:3])]

@@ -30,6 +30,12 @@ Question: When will Omar Vance leave his post?
 Answer: in March
 
 Sources:
+[1] Mayor Lena Ortiz thanked Tom Reyes, the city's fire chief, after the flood, calling it "a hard week".
+[2] The flood damaged 300 homes along the river.
+Question: Who is the city's fire chief?
+Answer: Tom Reyes
+
+Sources:
 [1] Farmers in the valley switched from wheat to lavender after three dry summers.
 [2] The lavender is sold to perfume makers in Grasse, France.
 Question: Where is the lavender sold?

@@ -114,7 +114,9 @@ class Answer:
     claims: list[Claim] = field(default_factory=list)
     closest: list[Citation] = field(default_factory=list)  # shown when abstaining
     retrieval_query: str = ""
-    confidence: float = 0.0
+    confidence: float = 0.0  # relevance of the best shown sentence (what the pre-generation gate compares)
+    short: str = ""  # base-model reader: the copied answer span alone (text adds the sentence it came from)
+    reader_confidence: float | None = None  # base-model reader: P(first copied token | allowed tokens)
     model: str = ""
     timings: Timings = field(default_factory=Timings)
 
@@ -127,6 +129,7 @@ class Answer:
         """The JSON shape shared by `rag ask --json` and the app's /ask endpoint."""
         return {
             "answer": self.text,
+            "short_answer": self.short,
             "abstained": self.abstained,
             "citations": [
                 {"n": c.n, "source": c.source, "title": c.title, "text": c.text, "quote": c.quote}

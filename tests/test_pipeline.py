@@ -24,8 +24,9 @@ def test_base_model_gets_few_shot_prompt_and_answer_cites_the_copied_sentence(in
     rag, gen = make(ingested, fake_embedder, " Dmitry Zhirnov")
     a = rag.ask(Q)
     assert not a.abstained
-    assert a.text == "Dmitry Zhirnov [1]"
+    assert a.short == "Dmitry Zhirnov"
     [c] = a.citations
+    assert a.text == f"Dmitry Zhirnov — “{' '.join(c.quote.split())}” [1]"  # the span, then the sentence it is from
     assert c.n == 1 and c.source.endswith(".txt") and "Dmitry Zhirnov" in c.quote
     assert c.text[c.quote_start:c.quote_end] == c.quote
     prompt = gen.prompts[0].text
@@ -80,7 +81,8 @@ class QuotingChat(FakeGenerator):
 
 def test_markers_are_renumbered_in_order_of_appearance(ingested, fake_embedder):
     gen = QuotingChat(chat=True)
-    a = RAG(ingested, embedder=fake_embedder, generator=gen).ask("Who met Muttaqi and what did Muttaqi praise?")
+    rag = RAG(ingested.with_overrides(max_passages=4), embedder=fake_embedder, generator=gen)
+    a = rag.ask("Who met Muttaqi and what did Muttaqi praise?")
     assert not a.flagged
     first, second = a.claims
     assert first.markers == (1,) and second.markers == (2,)
