@@ -1,0 +1,163 @@
+"""Event handlers: parse what the page sent -> call the RAG API -> render. RagError -> a Gradio message."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import gradio as gr
+
+from rag import RAG, Answer, RagError
+
+from . import render
+from .render import esc
+from .session import Turn, history
+from .streaming import in_thread
+from .uploads import MAX_FILES, stage
+
+log = logging.getLogger(__name__)
+
+ChatOut = tuple[Any, Any, list[Turn]]  # (chatbot messages, sources HTML, turns)
+
+
+def user_message(exc: BaseException) -> str:
+    """What a person sees for an error: a RagError's own message names the fix; anything else is a bug."""
+    if isinstance(exc, RagError):
+        return str(exc)
+    return (f"Something went wrong inside the app ({type(exc).__name__}: {exc}). "
+            "Try again; if it keeps happening, the terminal running `python -m app` has the details.")
+
+
+class Handlers:
+    """The app's behaviour, one method per event, over one shared RAG (conversation lives in gr.State)."""
+
+    def __init__(self, rag: RAG, upload_dir: Path, max_upload_files: int = MAX_FILES) -> None:
+        self.rag = rag
+        self.upload_dir = Path(upload_dir)
+        self.max_upload_files = max_upload_files
+
+    # ------------------------------------------------------------------ chat
+    def submit(self, question: str, turns: list[Turn]) -> tuple[str, Any, list[Turn]]:
+        """Show the question at once (before the queue); the answer follows in `respond`."""
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Type a question about the articles first, or pick one of the examples.",
+                           print_exception=False)
+        turns = [*(turns or []), Turn(question, status="Searching the articles…")]
+        return "", render.chat_messages(turns), turns
+
+    def respond(self, turns: list[Turn], top_k: float | None = None, temperature: float | None = None,
+                max_passages: float | None = None) -> Iterator[ChatOut]:
+        """Stream the answer to the last turn's question into the chat, then show its sources."""
+        if not turns or turns[-1].done:
+            return
+        turn = turns[-1]
+        turn.status = ""
+        yield render.chat_messages(turns), render.sources_html(turn), turns
+        options = dict(top_k=_int(top_k), temperature=_float(temperature), max_passages=_int(max_passages))
+        try:
+            pieces = in_thread(lambda: self.rag.stream(turn.question, history=history(turns[:-1]), **options))
+            for item in pieces:
+                if isinstance(item, Answer):
+                    turn.answer = item
+                else:
+                    turn.partial += item
+                    yield render.chat_messages(turns), gr.skip(), turns
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the person asking
+            if not isinstance(exc, RagError):
+                log.exception("answering %r failed", turn.question)
+            turn.error = user_message(exc)
+            gr.Warning(esc(turn.error))
+        yield render.chat_messages(turns), render.sources_html(turn), turns
+
+    def stop(self, turns: list[Turn]) -> ChatOut:
+        """The Stop button (it also cancels the running answer): keep what streamed, mark it stopped."""
+        turns = list(turns or [])
+        if turns and not turns[-1].done:
+            turns[-1].stopped = True
+        last = turns[-1] if turns else None
+        return render.chat_messages(turns), render.sources_html(last), turns
+
+    def clear(self) -> ChatOut:
+        return [], render.EMPTY_SOURCES, []
+
+    def select_turn(self, turns: list[Turn], evt: gr.SelectData) -> str:
+        """Clicking an earlier message shows that turn's sources."""
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not isinstance(index, int) or not turns:
+            return render.sources_html(turns[-1] if turns else None)
+        return render.sources_html(turns[min(index // 2, len(turns) - 1)])
+
+    @staticmethod
+    def pick_example(evt: gr.SelectData) -> str:
+        value = evt.value
+        return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")
+
+    # ------------------------------------------------------------------ corpus
+    def articles(self) -> list[Any]:
+        try:
+            return self.rag.articles()
+        except RagError:  # no index yet: the corpus panel says so and offers the upload
+            return []
+
+    def corpus(self) -> tuple[str, str, Any]:
+        """(corpus table, header, accordion label): refreshed on page load and after uploads."""
+        articles = self.articles()
+        return (render.corpus_html(articles), render.header_html(articles, self.rag.model_name),
+                gr.Accordion(label=corpus_label(articles)))
+
+    def upload(self, files: Sequence[str] | None,
+               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - how Gradio injects it
+        """Copy uploaded files into the uploads folder and ingest them with the same rules as `rag ingest`."""
+        if not files:
+            raise gr.Error("Choose one or more .txt, .md or .html files first, then press “Add to the corpus”.",
+                           print_exception=False)
+        staged = stage(files, self.upload_dir, max_bytes=self.rag.settings.max_file_bytes,
+                       max_files=self.max_upload_files)
+        for reason in staged.rejected:
+            gr.Warning(esc(reason))
+        notes = list(staged.rejected)
+        summary = "Nothing was added."
+        if staged.saved:
+            progress(0, desc="Reading the files…")
+
+            def step(done: int, total: int, what: str) -> None:
+                progress((done, total), desc=f"Embedding {what}" if what else "Embedding passages", unit="chunks")
+
+            try:
+                report = self.rag.ingest(staged.saved, progress=step)
+            except Exception as exc:  # noqa: BLE001 - shown to the person uploading
+                if not isinstance(exc, RagError):
+                    log.exception("ingesting uploads failed")
+                raise gr.Error(esc(user_message(exc)), print_exception=False) from None
+            for reason in report.skipped:
+                gr.Warning(esc(reason))
+            notes.extend(report.skipped)
+            summary = f"Uploaded {len(staged.saved)} file(s): {report.summary()}."
+            gr.Info(esc(summary))
+        table, header, accordion = self.corpus()
+        status = render.upload_status_html(summary, notes)
+        return table, header, accordion, None, status
+
+    # ------------------------------------------------------------------ API
+    def ask_api(self, question: str) -> dict[str, Any]:
+        """Answer one question from the articles; returns the JSON of `rag ask --json`."""
+        try:
+            return self.rag.ask(question).to_json()
+        except Exception as exc:  # noqa: BLE001 - API callers get the same message as people
+            if not isinstance(exc, RagError):
+                log.exception("/ask failed for %r", question)
+            raise gr.Error(user_message(exc), print_exception=False) from None
+
+
+def corpus_label(articles: Sequence[Any]) -> str:
+    return f"Articles in the corpus ({render.corpus_summary(articles)})"
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,236 @@
+"""Answers, sources and the corpus as HTML: every piece of article, question or answer text is escaped.
+
+The Chatbot and gr.HTML both insert strings with innerHTML, so text from articles, questions and the model
+must never reach them unescaped. Everything below goes through `esc()`; the only markup is our own.
+
+>>> esc('<img src=x onerror=alert(1)>')
+'&lt;img src=x onerror=alert(1)&gt;'
+>>> with_markers('Dmitry Zhirnov [1]')
+'Dmitry Zhirnov <span class="cite" title="Source 1">[1]</span>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from rag import Answer, Article, Citation, Claim
+
+    from .session import Turn
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 2], as the library writes them
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value (quotes too, so it is safe inside attributes)."""
+    return html.escape(str(text), quote=True)
+
+
+def with_markers(escaped: str) -> str:
+    """Wrap [n] markers in already-escaped text in a badge (the marker text stays visible as [n])."""
+
+    def badge(m: re.Match[str]) -> str:
+        nums = ", ".join(n.strip() for n in m.group(1).split(","))
+        return f'<span class="cite" title="Source {nums}">[{nums}]</span>'
+
+    return _MARKER.sub(badge, escaped)
+
+
+def text_html(text: str) -> str:
+    """Escaped text with line breaks kept and citation markers as badges (element content, never attributes,
+    so quotes stay as they are: screen readers read the message's aria-label from this string)."""
+    return with_markers(html.escape(text, quote=False)).replace("\n", "<br>")
+
+
+# ---------------------------------------------------------------------------------------------- chat
+def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The Chatbot value: one user and one assistant message per turn, all HTML built here."""
+    messages: list[dict[str, str]] = []
+    for turn in turns:
+        messages.append({"role": "user", "content": text_html(turn.question)})
+        messages.append({"role": "assistant", "content": assistant_html(turn)})
+    return messages
+
+
+def assistant_html(turn: Turn) -> str:
+    if turn.error:
+        return f'<div class="msg-error"><strong>Could not answer.</strong> {esc(turn.error)}</div>'
+    if turn.answer is not None:
+        return answer_html(turn.answer)
+    if turn.stopped:
+        partial = f"{text_html(turn.partial)} " if turn.partial.strip() else ""
+        return f'{partial}<span class="msg-stopped">Stopped.</span>'
+    if turn.partial.strip():
+        return f'{text_html(turn.partial)}<span class="cursor">▍</span>'
+    return f'<span class="msg-pending">{esc(turn.status or "Searching the articles…")}</span>'
+
+
+def answer_html(answer: Answer) -> str:
+    """A finished answer: the cited text, flagged claims struck through, or an honest abstention."""
+    if answer.abstained:
+        items = "".join(
+            f'<li>“{esc(_clip(c.quote or c.text, 160))}” <span class="cite-file">{esc(c.source)}</span></li>'
+            for c in answer.closest
+        )
+        closest = f'<ul class="closest">{items}</ul>' if items else ""
+        return (f'<div class="abstain"><div class="abstain-label">Not in the articles</div>'
+                f'{esc(answer.text)}{closest}</div>')
+    parts = [answer_text_html(answer)]
+    n = len(answer.citations)
+    sources = f"{n} source{'s' if n != 1 else ''}"
+    if answer.flagged:
+        parts.append(flagged_html(answer.flagged))
+        parts.append(f'<div class="answer-meta">Kept only what {sources} support · see Sources</div>')
+    elif n:
+        parts.append(f'<div class="answer-meta ok">✓ Checked against {sources} · see Sources</div>')
+    return "".join(parts)
+
+
+def answer_text_html(answer: Answer) -> str:
+    """The answer text; when the reader copied a short span, that span leads in bold and the sentence it was
+    copied from (which the library appends so the answer can be checked) follows, quieter.
+
+    >>> from rag import Answer
+    >>> html = answer_text_html(Answer("q", "Zhirnov — “Zhirnov met <b>.” [1]", False, short="Zhirnov"))
+    >>> '<strong class="answer-short">Zhirnov</strong><span class="answer-rest"> — “Zhirnov met &lt;b&gt;.”' in html
+    True
+    """
+    short = (getattr(answer, "short", "") or "").strip()
+    if short and answer.text.startswith(short) and len(short) < len(answer.text):
+        rest = answer.text[len(short):]
+        return (f'<div class="answer-text"><strong class="answer-short">{text_html(short)}</strong>'
+                f'<span class="answer-rest">{text_html(rest)}</span></div>')
+    return f'<div class="answer-text">{text_html(answer.text)}</div>'
+
+
+def flagged_html(claims: Sequence[Claim]) -> str:
+    rows = []
+    for c in claims:
+        missing = f' <span class="missing">(not in the cited passage: {esc(", ".join(c.missing))})</span>' \
+            if c.missing else ""
+        rows.append(f"<li><s>{text_html(c.text)}</s>{missing}</li>")
+    return ('<div class="flagged"><div class="flagged-label">⚠ Removed: not supported by the cited '
+            f'sources</div><ul>{"".join(rows)}</ul></div>')
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------------------------------------- sources
+EMPTY_SOURCES = (
+    '<div class="sources-empty"><div class="sources-empty-title">Sources</div>'
+    "Every answer cites the articles. The passages it used appear here, with the sentence that supports "
+    "the answer <mark>highlighted</mark>.</div>"
+)
+
+
+def sources_html(turn: Turn | None) -> str:
+    """The sources panel for one turn: cited passages, or the closest ones when the answer abstained."""
+    if turn is None:
+        return EMPTY_SOURCES
+    head = f'<div class="sources-q">Sources for <q>{esc(_clip(turn.question, 120))}</q></div>'
+    answer = turn.answer
+    if answer is None:
+        note = "No answer: the question was stopped or failed." if turn.stopped or turn.error else \
+            "Reading the articles…"
+        return f'<div class="sources">{head}<div class="sources-note">{esc(note)}</div></div>'
+    if answer.abstained:
+        if not answer.closest:
+            note = "No passage was close to the question."
+            return f'<div class="sources">{head}<div class="sources-note">{note}</div></div>'
+        note = ("The articles do not answer this. These are the closest passages; "
+                "the highlighted sentences are the nearest matches.")
+        return (f'<div class="sources abstained">{head}<div class="sources-note">{esc(note)}</div>'
+                f"{source_cards(answer.closest)}</div>")
+    flagged = flagged_html(answer.flagged) if answer.flagged else ""
+    return f'<div class="sources">{head}{source_cards(answer.citations)}{flagged}</div>'
+
+
+def source_cards(citations: Sequence[Citation]) -> str:
+    """One card per passage; citations of sentences in the same passage share a card (all highlighted)."""
+    groups: dict[str, list[Citation]] = {}
+    for i, c in enumerate(citations):
+        groups.setdefault(c.chunk_id or f"#{i}", []).append(c)
+    return "".join(citation_card(group) for group in groups.values())
+
+
+def citation_card(group: Sequence[Citation]) -> str:
+    """A passage with its title, outlet and file, and the supporting sentence(s) marked."""
+    c = group[0]
+    numbers = "".join(f'<span class="src-n">{esc(x.n)}</span>' for x in group)
+    meta = " · ".join(x for x in (esc(c.outlet), f'<span class="src-file">{esc(c.source)}</span>') if x)
+    spans = [(x.quote, x.quote_start, x.quote_end) for x in group]
+    return (
+        f'<article class="src-card" data-n="{esc(",".join(str(x.n) for x in group))}">'
+        f'<div class="src-top"><div class="src-ns">{numbers}</div>'
+        f'<div class="src-h"><div class="src-title">{esc(c.title)}</div>'
+        f'<div class="src-meta">{meta}</div></div></div>'
+        f'<p class="src-text">{highlighted(c.text, spans)}</p></article>'
+    )
+
+
+def highlighted(text: str, spans: Sequence[tuple[str, int, int]]) -> str:
+    """`text` escaped, each (quote, start, end) span in <mark>; a quote whose offsets are off is searched for.
+
+    >>> highlighted("A <b>. Zhirnov met Muttaqi. C.", [("Zhirnov met Muttaqi.", 7, 27)])
+    'A &lt;b&gt;. <mark>Zhirnov met Muttaqi.</mark> C.'
+    >>> highlighted("One. Two. Three.", [("Three.", 0, 3), ("One.", 0, 4)])
+    '<mark>One.</mark> Two. <mark>Three.</mark>'
+    """
+    ranges = []
+    for quote, start, end in spans:
+        if not (0 <= start < end <= len(text)) or (quote and text[start:end].strip() != quote.strip()):
+            found = text.find(quote) if quote else -1
+            if found < 0:
+                continue
+            start, end = found, found + len(quote)
+        ranges.append((start, end))
+    out, pos = [], 0
+    for start, end in sorted(ranges):
+        start = max(start, pos)
+        if start >= end:
+            continue
+        out.append(f"{esc(text[pos:start])}<mark>{esc(text[start:end])}</mark>")
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------- corpus
+def corpus_html(articles: Sequence[Article]) -> str:
+    """The corpus panel: one row per ingested article."""
+    if not articles:
+        return '<div class="corpus-empty">No articles yet: upload .txt, .md or .html files below.</div>'
+    rows = "".join(
+        f'<tr><td class="c-title">{esc(a.title)}</td><td>{esc(a.outlet) or "—"}</td>'
+        f'<td class="src-file">{esc(a.source)}</td><td class="num">{esc(a.chunks)}</td></tr>'
+        for a in articles
+    )
+    return ('<table class="corpus"><thead><tr><th>Title</th><th>Outlet</th><th>File</th>'
+            f'<th class="num">Chunks</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def corpus_summary(articles: Sequence[Article]) -> str:
+    chunks = sum(a.chunks for a in articles)
+    return f"{len(articles)} article{'s' if len(articles) != 1 else ''} · {chunks} passages"
+
+
+def header_html(articles: Sequence[Article], model: str) -> str:
+    return (
+        '<div class="app-header"><div><h1>Ask the news</h1>'
+        '<p>Answers come only from the articles in the corpus. Every answer cites its sources; '
+        'claims the sources do not support are flagged, and when the articles do not say, it says so.</p>'
+        f'</div><div class="app-stats"><span>{esc(corpus_summary(articles))}</span>'
+        f'<span>model: {esc(model)}</span><span>offline</span></div></div>'
+    )
+
+
+def upload_status_html(summary: str, notes: Sequence[str]) -> str:
+    """What the last upload did, with every refused or skipped file and why."""
+    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    extra = f'<ul class="upload-notes">{items}</ul>' if items else ""
+    return f'<div class="upload-status">{esc(summary)}{extra}</div>'

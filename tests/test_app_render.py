@@ -1,0 +1,153 @@
+"""app.render on fakes: citation badges, highlighted supporting sentences, flags, abstentions, and escaping."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app import render
+from app.session import Turn
+from rag import RAG, Answer, Citation
+
+from .conftest import FakeGenerator
+
+Q = "Who is Russia's ambassador to Afghanistan?"
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+EVIL = (
+    f"Breaking {SCRIPT} news from Zorblax {IMG}\n"
+    f"The mayor of Zorblax, Kira Vent, opened the <b>bakery</b> festival on Sunday {SCRIPT}. "
+    f"Visitors ate {IMG} many pies and read [a link](javascript:alert(1)).\n"
+    "The festival lasts three days and ends on Tuesday.\n"
+)
+
+
+def rag_with(settings, fake_embedder, *replies, chat=False) -> RAG:
+    """A RAG over the seeds already ingested by `fake_rag`, with its own queued replies."""
+    return RAG(settings, embedder=fake_embedder, generator=FakeGenerator(replies, chat=chat))
+
+
+def assert_inert(html: str) -> None:
+    """No tag from the article survives: only our own markup, the payload is there as escaped text."""
+    assert "<script" not in html.lower() and "<img" not in html.lower() and "<b>" not in html
+    tags = set(re.findall(r"<\s*([a-zA-Z0-9]+)", html))
+    assert tags <= {"div", "span", "article", "p", "mark", "q", "ul", "li", "s", "br", "table", "thead", "tbody",
+                    "tr", "th", "td", "strong"}, tags
+
+
+def test_markers_become_badges_that_still_read_as_markers():
+    html = render.text_html("Zhirnov [1] and Muttaqi [2, 3]")
+    assert '<span class="cite" title="Source 1">[1]</span>' in html
+    assert '<span class="cite" title="Source 2, 3">[2, 3]</span>' in html
+
+
+def test_answer_streams_into_the_chat_then_shows_markers(fake_rag, settings, fake_embedder):
+    rag = rag_with(settings, fake_embedder, " Dmitry Zhirnov")
+    answer = rag.ask(Q)
+    pending = render.chat_messages([Turn(Q, status="Waiting…")])
+    assert pending[0] == {"role": "user", "content": Q}
+    assert "Waiting…" in pending[1]["content"]
+    streaming = render.chat_messages([Turn(Q, partial=" Dmitry")])[1]["content"]
+    assert "Dmitry" in streaming and "cursor" in streaming
+    done = render.chat_messages([Turn(Q, partial=" Dmitry Zhirnov", answer=answer)])[1]["content"]
+    assert "Dmitry Zhirnov" in done and ">[1]</span>" in done and "cursor" not in done
+
+
+def test_sources_panel_shows_title_file_and_highlighted_supporting_sentence(fake_rag, settings, fake_embedder):
+    answer = rag_with(settings, fake_embedder, " Dmitry Zhirnov").ask(Q)
+    [c] = answer.citations
+    html = render.sources_html(Turn(Q, answer=answer))
+    assert render.esc(c.title) in html and c.source in html
+    marked = re.search(r"<mark>(.*?)</mark>", html, re.S).group(1)
+    assert marked == render.esc(c.text[c.quote_start:c.quote_end]) and "Dmitry Zhirnov" in marked
+    assert html.count('class="src-card"') == 1 and '<span class="src-n">1</span>' in html
+
+
+def test_highlight_survives_wrong_offsets_and_never_marks_outside_the_text():
+    assert render.highlighted("Alpha beta. Gamma.", [("Gamma.", 50, 60)]) == "Alpha beta. <mark>Gamma.</mark>"
+    assert render.highlighted("Alpha <beta>.", [("missing", 0, 3)]) == "Alpha &lt;beta&gt;."
+
+
+def test_citations_of_one_passage_share_a_card():
+    text = "One sentence. Another sentence."
+    cites = [Citation(n=1, source="a.txt", title="T", text=text, quote="One sentence.", quote_start=0,
+                      quote_end=13, chunk_id="c1"),
+             Citation(n=2, source="a.txt", title="T", text=text, quote="Another sentence.", quote_start=14,
+                      quote_end=31, chunk_id="c1")]
+    html = render.source_cards(cites)
+    assert html.count('class="src-card"') == 1 and html.count("<mark>") == 2
+
+
+def test_flagged_claims_are_struck_through_with_what_is_missing(fake_rag, settings, fake_embedder):
+    reply = "Dmitry Zhirnov is the Russian ambassador [1]. He was born in Omsk in 1961 [1]."
+    answer = rag_with(settings, fake_embedder, reply, chat=True).ask(Q)
+    assert answer.flagged
+    chat = render.answer_html(answer)
+    assert "Removed: not supported" in chat and "<s>" in chat and "Omsk" in chat and "1961" in chat
+    assert "flagged" in render.sources_html(Turn(Q, answer=answer))
+
+
+def test_abstention_is_shown_as_such_with_the_closest_passages(fake_rag, settings, fake_embedder):
+    answer = rag_with(settings, fake_embedder, " Vladimir Ivanovsky").ask(Q)
+    assert answer.abstained and answer.closest
+    chat = render.answer_html(answer)
+    assert "Not in the articles" in chat and render.esc(answer.text) in chat
+    assert chat.count("<li>") == len(answer.closest)
+    panel = render.sources_html(Turn(Q, answer=answer))
+    assert "abstained" in panel and "do not answer this" in panel and "<mark>" in panel
+    for c in answer.closest:
+        assert c.source in panel
+
+
+def test_stopped_and_failed_turns_say_so():
+    assert "Stopped." in render.assistant_html(Turn("q", partial=" half", stopped=True))
+    failed = render.assistant_html(Turn("q", error="The index is empty: run `rag ingest seeds/` first."))
+    assert "Could not answer" in failed and "rag ingest seeds/" in failed
+
+
+def test_xss_article_renders_inert_in_sources_corpus_and_chat(fake_rag, settings, fake_embedder, tmp_path: Path):
+    evil = tmp_path / "evil.txt"
+    evil.write_text(EVIL, encoding="utf-8")
+    rag = rag_with(settings, fake_embedder, " Kira Vent")
+    rag.ingest([evil])
+
+    corpus = render.corpus_html(rag.articles())
+    assert "evil.txt" in corpus and "&lt;script&gt;alert(1)&lt;/script&gt;" in corpus
+    assert "&lt;img src=x onerror=alert(1)&gt;" in corpus
+    assert_inert(corpus)
+
+    question = f"Who opened the bakery festival in Zorblax? {SCRIPT}"
+    answer = rag.ask(question)
+    cards = answer.closest if answer.abstained else answer.citations
+    assert any(c.source == "evil.txt" for c in cards)
+    panel = render.sources_html(Turn(question, answer=answer))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in panel and "&lt;img src=x onerror=alert(1)&gt;" in panel
+    assert_inert(panel)
+
+    chat = render.chat_messages([Turn(question, answer=answer)])
+    assert_inert(chat[0]["content"])
+    assert_inert(chat[1]["content"])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in chat[0]["content"]
+
+
+def test_answers_and_questions_with_markup_are_escaped():
+    answer = Answer(question="q", text=f"**bold** {IMG} [1]", abstained=False,
+                    citations=[Citation(n=1, source=f"{IMG}.txt", title=SCRIPT, text=f"x {IMG} y", quote=IMG,
+                                        quote_start=2, quote_end=2 + len(IMG), outlet="<i>Outlet</i>")])
+    chat = render.answer_html(answer)
+    assert_inert(chat)
+    assert "**bold**" in chat and "&lt;img src=x onerror=alert(1)&gt;" in chat
+    panel = render.sources_html(Turn(SCRIPT, answer=answer))
+    assert_inert(panel)
+    assert "&lt;i&gt;Outlet&lt;/i&gt;" in panel and "<mark>&lt;img src=x onerror=alert(1)&gt;</mark>" in panel
+
+
+def test_corpus_panel_lists_title_outlet_file_and_chunk_count(fake_rag):
+    articles = fake_rag.articles()
+    html = render.corpus_html(articles)
+    assert html.count("<tr>") == len(articles) + 1
+    for a in articles:
+        assert a.source in html and f'<td class="num">{a.chunks}</td>' in html
+    assert "MoneyOval" in html
+    assert render.corpus_summary(articles) == f"{len(articles)} articles · {sum(a.chunks for a in articles)} passages"
+    assert "No articles yet" in render.corpus_html([])

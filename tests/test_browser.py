@@ -1,0 +1,301 @@
+"""The real app (`python -m app`, real default models) in a subprocess: /ask through gradio_client, and the
+page driven in headless Chromium with Playwright (streamed answer with its cited passage, two sessions at
+once, Stop, and an uploaded article full of HTML/JS shown as inert text).
+
+One app process serves the whole module. Screenshots go to test-artifacts/ (git-ignored); run with
+UPDATE_DOCS_SCREENSHOT=1 to refresh docs/screenshot.png as well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+Q = "Who is Russia's ambassador to Afghanistan?"
+Q2 = "Who is the Taliban foreign minister?"
+DOCS_QUESTIONS = ("Which country first recognized the Taliban government?", Q2)
+ANSWER_WAIT_MS = 90_000  # an answer takes ~2-4 s on 2 cores; generous for a loaded CI machine
+EVIL = ("Zorblax bakery festival opens <script>alert(1)</script> <img src=x onerror=alert(1)>\n"
+        "The mayor of Zorblax, Kira Vent, opened the bakery festival on Sunday. "
+        "Visitors ate <img src=x onerror=alert(1)> many pies <script>alert(1)</script>.\n"
+        "The Zorblax bakery festival lasts three days and ends on Tuesday.\n")
+
+pytestmark = pytest.mark.realmodel
+
+
+def relates(quote: str, question: str) -> bool:
+    """The cited sentence is about the question asked (not the other session's): it names its subject."""
+    subject = {Q: "ambassador", Q2: "foreign minister"}[question]
+    return subject in " ".join(quote.lower().split())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """`python -m app` on a free port over an empty temp index (start-up ingests the seeds); always stopped."""
+    work = tmp_path_factory.mktemp("live-app")
+    port = free_port()
+    env = {**os.environ, "RAG_INDEX_DIR": str(work / "index"), "RAG_UPLOAD_DIR": str(work / "uploads"),
+           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    log_path = work / "app.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            if "is ready" in log_path.read_text():
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not start in 240 s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield {"url": url, "env": env, "log": log_path, "work": work}
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copyfile(log_path, ARTIFACTS / "app.log")  # for CI: what the server said
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # our own process group (start_new_session), nothing else
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+# ---------------------------------------------------------------------------------------------- API
+def test_ask_endpoint_returns_the_same_json_as_rag_ask(live_app):
+    from gradio_client import Client
+
+    client = Client(live_app["url"], verbose=False)
+    got = client.predict(Q, api_name="/ask")
+    assert {"answer", "abstained", "citations", "flagged", "closest"} <= set(got)
+    assert not got["abstained"] and "[1]" in got["answer"]
+    [cite] = [c for c in got["citations"] if c["n"] == 1]
+    assert cite["quote"] in cite["text"] and cite["source"].endswith(".txt")
+    assert "ambassador" in cite["quote"].lower()  # cites a passage about the question
+
+    cli = subprocess.run([str(Path(sys.executable).parent / "rag"), "ask", Q, "--json"], env=live_app["env"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout) == got  # the same pipeline, settings and index: the same JSON
+
+
+def test_two_api_callers_at_once_each_get_their_own_answer(live_app):
+    from gradio_client import Client
+
+    client = Client(live_app["url"], verbose=False)
+    jobs = {q: client.submit(q, api_name="/ask") for q in (Q, Q2)}
+    first, second = jobs[Q].result(timeout=180), jobs[Q2].result(timeout=180)
+    assert first != second
+    assert any(relates(c["quote"], Q) for c in first["citations"])
+    assert any(relates(c["quote"], Q2) for c in second["citations"])
+
+
+# ---------------------------------------------------------------------------------------------- browser
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (scripts/browser.sh) or "
+                    "`apt-get install -y chromium chromium-driver`.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """One browser session on the chat page, recording any JS dialog (there must never be one)."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(url)
+        self.page.wait_for_selector("#question textarea", timeout=30_000)
+
+    def ask(self, question: str) -> None:
+        self.page.fill("#question textarea", question)
+        self.page.keyboard.press("Enter")
+
+    def wait_answer(self, n: int = 1) -> str:
+        """Wait until the n-th bot message is finished (no cursor, no pending line); return its text."""
+        try:
+            self.page.wait_for_function(
+                """n => { const m = document.querySelectorAll('#chat [data-testid="bot"]');
+                          return m.length >= n && !m[n-1].querySelector('.cursor, .msg-pending'); }""",
+                arg=n, timeout=ANSWER_WAIT_MS)
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            self.page.screenshot(path=str(ARTIFACTS / "timeout.png"), full_page=True)
+            raise
+        return self.page.locator('#chat [data-testid="bot"]').nth(n - 1).inner_text()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser, live_app) -> Iterator[Page]:
+    p = Page(browser, live_app["url"])
+    yield p
+    p.close()
+
+
+RECORD_STREAM = """() => {
+  window.__frames = [];
+  new MutationObserver(() => {
+    const m = document.querySelectorAll('#chat [data-testid="bot"]');
+    if (m.length) window.__frames.push(m[m.length - 1].innerHTML);
+  }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.mark.browser
+def test_chat_streams_a_cited_answer_and_shows_its_source_passage(page):
+    page.page.evaluate(RECORD_STREAM)
+    page.ask(Q)
+    text = page.wait_answer()
+    assert "[1]" in text
+    frames = page.page.evaluate("window.__frames")
+    assert any("msg-pending" in f for f in frames)  # the question is acknowledged at once
+    assert any("cursor" in f for f in frames)  # then the answer streams in, piece by piece
+
+    sources = page.page.locator("#sources")
+    card = sources.locator(".src-card").first
+    card.wait_for(state="visible")
+    card_text = card.inner_text()
+    assert ".txt" in card.locator(".src-file").inner_text()
+    marked = card.locator("mark").first
+    assert marked.is_visible() and relates(marked.inner_text(), Q)
+    assert marked.inner_text() in card_text and card.locator(".src-n").first.inner_text() == "1"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+    # a follow-up in the same session, then clear
+    page.ask("Whom did he meet in Kabul?")
+    follow = page.wait_answer(2)
+    assert follow.strip()
+    assert page.page.locator('#chat [data-testid="user"]').count() == 2
+    assert "Whom did he meet" in page.page.locator("#sources .sources-q").inner_text()
+    page.page.locator('#chat [data-testid="bot"]').first.click()  # an earlier answer -> its sources again
+    page.page.wait_for_function("q => document.querySelector('#sources .sources-q').innerText.includes(q)", arg=Q)
+    page.page.click("#clear-btn")
+    page.page.wait_for_function("() => !document.querySelector('#chat [data-testid=\"bot\"]')")
+    assert "Every answer cites" in page.page.locator("#sources").inner_text()
+    assert not page.dialogs
+
+
+@pytest.mark.browser
+def test_example_question_from_the_corpus_is_asked_on_click(page):
+    example = page.page.locator("#chat button.example, #chat .example").first
+    example.wait_for(state="visible")
+    text = example.inner_text().strip()
+    assert text.startswith("Who is ") and text.endswith("?")
+    example.click()
+    page.wait_answer()
+    assert page.page.locator('#chat [data-testid="user"]').first.inner_text().strip() == text
+    assert page.page.locator("#sources .src-card").count() >= 1
+
+
+@pytest.mark.browser
+def test_two_sessions_at_once_each_get_their_own_stream(browser, live_app):
+    a, b = Page(browser, live_app["url"]), Page(browser, live_app["url"])
+    try:
+        a.ask(Q)
+        b.ask(Q2)  # queued behind a's answer: one model serves both
+        answer_a, answer_b = a.wait_answer(), b.wait_answer()
+        assert answer_a != answer_b and "[1]" in answer_a and "[1]" in answer_b
+        for p, q in ((a, Q), (b, Q2)):
+            users = p.page.locator('#chat [data-testid="user"]')
+            assert users.count() == 1 and users.first.inner_text().strip() == q
+            assert relates(p.page.locator("#sources mark").first.inner_text(), q)
+            assert q in p.page.locator("#sources .sources-q").inner_text()
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.browser
+def test_stop_cancels_the_answer_and_the_chat_goes_on(page):
+    page.ask(Q)
+    page.page.wait_for_selector('#chat [data-testid="bot"]')
+    page.page.click("#stop-btn")
+    page.page.wait_for_selector("#chat .msg-stopped", timeout=30_000)
+    time.sleep(4)  # longer than an answer takes: a cancelled answer must not arrive late
+    bot = page.page.locator('#chat [data-testid="bot"]').first
+    assert "Stopped." in bot.inner_text() and not bot.locator(".cite").count()
+    page.ask(Q2)  # the queue slot was released
+    assert "[1]" in page.wait_answer(2)
+
+
+@pytest.mark.browser
+def test_uploaded_article_with_script_and_img_payload_is_shown_as_text(page, live_app, tmp_path):
+    evil = tmp_path / "zorblax.txt"
+    evil.write_text(EVIL, encoding="utf-8")
+    pg = page.page
+    pg.click("#corpus-panel button, #corpus-panel .label-wrap")  # open the corpus accordion
+    pg.locator("#upload input[type=file]").set_input_files(str(evil))
+    pg.wait_for_function("() => document.querySelector('#upload').innerText.includes('zorblax.txt')")
+    pg.click("#add-btn")
+    pg.wait_for_function("() => document.querySelector('#corpus').innerText.includes('zorblax.txt')",
+                         timeout=60_000)
+    assert (Path(live_app["env"]["RAG_UPLOAD_DIR"]) / "zorblax.txt").exists()
+    corpus = pg.locator("#corpus").inner_text()
+    assert "<script>alert(1)</script>" in corpus and "<img src=x onerror=alert(1)>" in corpus
+    assert "added 1" in pg.locator("#upload-status").inner_text()
+
+    question = "Who opened the Zorblax bakery festival? <img src=x onerror=alert(1)>"
+    page.ask(question)
+    page.wait_answer()
+    assert question in pg.locator('#chat [data-testid="user"]').first.inner_text()
+    sources = pg.locator("#sources").inner_text()
+    assert "zorblax.txt" in sources and "<img src=x onerror=alert(1)>" in sources
+    for area in ("#corpus", "#sources", "#chat"):
+        assert pg.locator(f"{area} img[src=x], {area} script").count() == 0
+    time.sleep(1)
+    assert page.dialogs == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "xss.png"), full_page=True)
+
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.environ.get("UPDATE_DOCS_SCREENSHOT"), reason="set UPDATE_DOCS_SCREENSHOT=1 to refresh it")
+def test_docs_screenshot(page):
+    """docs/screenshot.png for the README: two seed questions answered, the last one's sources beside them."""
+    for n, question in enumerate(DOCS_QUESTIONS, 1):
+        page.ask(question)
+        assert "[1]" in page.wait_answer(n)
+    page.page.mouse.move(0, 0)
+    time.sleep(1)
+    page.page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
