@@ -7,6 +7,8 @@ The relevance threshold is calibrated on the dev set by `rag calibrate` and stor
 ('number', 'time', '')
 >>> fits_type("More than 4,000", "number"), fits_type("the governor", "number")
 (True, False)
+>>> fits_type("in 2021", "date"), fits_type("on Friday", "date"), fits_type("the Taliban", "name", "Who leads the Taliban?")
+(False, True, False)
 """
 
 from __future__ import annotations
@@ -32,30 +34,47 @@ _NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twe
 
 
 def expected_type(question: str) -> str:
-    """'number', 'time', 'name' or '' (any) from the question's wh-phrase."""
+    """'number', 'year', 'month', 'date', 'time', 'name' or '' (any) from the question's wh-phrase."""
     q = question.lower().strip()
     if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|share|number|amount)\b", q):
         return "number"
+    m = re.search(r"\b(what|which) (year|month|date|day)\b", q)
+    if m:
+        return {"year": "year", "month": "month"}.get(m.group(2), "date")
     # "when" asks for a time only as the question word, not inside a clause ("... urge when dealing with")
-    if re.search(r"^(when|since when|until when)\b|\b(what|which) (year|date|day|month|time)\b", q) \
-            or re.search(r"^(and |but |so )?when\b|\bwhen (did|was|were|is|are|will|does|do|has|have)\b", q):
+    if re.search(r"^(and |but |so )?(since |until )?when\b|\bwhen (did|was|were|is|are|will|does|do|has|have)\b", q):
         return "time"
-    if re.search(r"^(who|whom|whose)\b|\b(who|whom)\b", q):
+    if re.search(r"^(and |but |so )?(who|whom|whose)\b|\b(who|whom)\b|\bwhat is (the|his|her|its|their) name\b", q):
         return "name"
     return ""
 
 
-def fits_type(span: str, kind: str) -> bool:
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_RELATIVE_DAYS = {"today", "yesterday", "tomorrow", "tonight"}
+
+
+def fits_type(span: str, kind: str, question: str = "") -> bool:
+    """Does `span` have the type the question asks for? A name must be new: not already in the question."""
     if not kind:
         return True
     ws = words(span)
     has_digit = bool(re.search(r"\d", span))
+    has_year = bool(re.search(r"\b(1[89]|20)\d\d\b", span))
+    months = any(w in _MONTHS[:12] for w in ws)
     if kind == "number":
         return has_digit or any(w in _NUMBER_WORDS for w in ws)
+    if kind == "year":
+        return has_year
+    if kind == "month":
+        return months
+    if kind == "date":
+        return (months and has_digit) or any(w in _WEEKDAYS | _RELATIVE_DAYS for w in ws)
     if kind == "time":
-        return bool(re.search(r"\b(1[89]|20)\d\d\b", span)) or any(w in _TIME_WORDS for w in ws)
-    if kind == "name":  # a person, body or office: a capitalised word, or an organisation/role noun phrase
-        return bool(re.search(r"\b[A-Z][a-z]", span)) or len(content_words(span)) >= 1
+        return has_year or any(w in _TIME_WORDS for w in ws)
+    if kind == "name":
+        asked = set(words(question))
+        return any(w[:1].isupper() and w.lower() not in asked and w.lower() not in STOPWORDS
+                   for w in re.findall(r"[A-Za-z][\w’']*", span))
     return True
 
 

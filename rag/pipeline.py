@@ -180,7 +180,7 @@ class RAG:
         span = span.strip().strip(",;:").strip()
         source = find_source(span, shown)
         if source is None or gate.echoes_question(span, question) \
-                or not gate.fits_type(span, gate.expected_type(question)):
+                or not gate.fits_type(span, gate.expected_type(question), question):
             return self._abstain(base, shown, *timing)
         # The span alone could be a wrong pick from the right sentence ("Muttaqi" for "who is the ambassador"),
         # which no word-level check can catch; quoting the sentence it came from makes every answer checkable.

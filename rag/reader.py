@@ -83,7 +83,7 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
 
     def can_stop(generated: Sequence[int]) -> bool:
         span = gen.detokenize(generated)
-        return not gate.echoes_question(span, question) and gate.fits_type(span, kind)
+        return not gate.echoes_question(span, question) and gate.fits_type(span, kind, question)
 
     return CopySpans(sources, stop_ids, typed or word_start, can_stop if question else None)
 
@@ -99,7 +99,7 @@ def _starts_type(word: str, kind: str) -> bool:
     if kind == "number":
         return word[:1].isdigit() or gate.fits_type(word, "number") or word.lower() in ("over", "more", "about",
                                                                                      "nearly", "almost", "some")
-    if kind == "time":
+    if kind in ("time", "year", "month", "date"):
         return word[:1].isdigit() or gate.fits_type(word, "time") or word.lower() in _TIME_START
     return True
 

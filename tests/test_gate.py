@@ -5,7 +5,11 @@ from rag import gate
 
 def test_expected_answer_types():
     assert gate.expected_type("How many personnel did Moscow lose?") == "number"
-    assert gate.expected_type("What year did the Taliban return?") == "time"
+    assert gate.expected_type("What year did the Taliban return?") == "year"
+    assert gate.expected_type("On what date did the talks start?") == "date"
+    assert gate.expected_type("In which month did they return?") == "month"
+    assert gate.expected_type("What kind of approach did he urge when dealing with Kabul?") == ""
+    assert gate.expected_type("What is the name of the envoy?") == "name"
     assert gate.expected_type("When is the second round?") == "time"
     assert gate.expected_type("Who is Russia's ambassador?") == "name"
     assert gate.expected_type("What did Lavrov praise?") == ""
@@ -16,7 +20,10 @@ def test_span_type_checks():
     assert not gate.fits_type("the Kremlin", "number")
     assert gate.fits_type("on Thursday", "time") and gate.fits_type("in August 2021", "time")
     assert not gate.fits_type("in Kabul", "time")
-    assert gate.fits_type("Dmitry Zhirnov", "name")
+    assert gate.fits_type("Dmitry Zhirnov", "name", "Who is the ambassador?")
+    assert not gate.fits_type("the Taliban government", "name", "Who leads the Taliban?")  # nothing new
+    assert not gate.fits_type("in 2021", "date") and gate.fits_type("June 2", "date")
+    assert gate.fits_type("in August 2021", "month") and not gate.fits_type("in 2021", "month")
     assert gate.fits_type("anything", "")
 
 
