@@ -59,6 +59,7 @@ def rewrite(question: str, history: Sequence[Turn] | Iterable[Any] | None) -> st
     last_a = next((c for r, c in reversed(turns) if r == "assistant"), "")
     names = []
     for name in _NAME.findall(MARKER.sub(" ", last_a)):
+        name = re.sub(r"['’]s$", "", name)
         if name.lower() not in last_q.lower() and name not in names and name.lower() not in ("the", "i"):
             names.append(name)
     extra = " ".join([last_q.strip()] + names[:4]).strip()

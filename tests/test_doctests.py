@@ -1,0 +1,17 @@
+"""Docstring examples are tests too: the library's (chunk boundaries, citation parsing, fusion, gates) and
+the app's (markers, highlighting, safe names, example questions)."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["rag.chunking", "rag.cleaning", "rag.grounding", "rag.retrieval", "rag.citations", "rag.gate",
+           "rag.reader", "rag.followup", "rag.calibration",
+           "app.examples", "app.render", "app.session", "app.streaming", "app.uploads"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
