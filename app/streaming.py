@@ -1,11 +1,9 @@
 """Consume an iterator in a thread of its own and hand its items over a queue.
 
 Why: Gradio may call next() on a streaming handler from a different worker thread each time, and drops
-(rather than closes) the generator when Stop cancels it. The llama.cpp generator holds a threading.RLock
-across its yields, and an RLock must be released by the thread that took it; a cancelled answer dropped
-in another thread would keep the model locked for good. Here one thread takes the iterator from start to
-end (and closes it), so the lock is always released where it was taken, and Stop ends generation early.
-"""
+(rather than closes) the generator when Stop cancels it. A dropped llama.cpp stream would hold the model
+until the garbage collector got to it, so the next question would wait. Here one thread runs the iterator
+from start to end and closes it as soon as the consumer goes away, so Stop frees the model at once."""
 
 from __future__ import annotations
 
