@@ -34,7 +34,8 @@ def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float],
 
 
 def calibrate(rag: Any, rows: Sequence[dict]) -> dict:
-    ans, un = [], []
+    ans: list[float] = []
+    un: list[float] = []
     for row in rows:
         _, shown = rag.passages(row["question"], row.get("history"))
         score = shown[0].score if shown else 0.0

@@ -55,6 +55,8 @@ class ChromaStore:
                     if host else "check the folder is writable and not used by another Chroma version")
             raise StoreUnavailable(f"Cannot open the index at {self.where}: {exc}. Fix: {hint}.") from exc
         self.name = collection
+        # Any: chromadb's type stubs want numpy arrays and literal include-lists; this module is the boundary.
+        self.col: Any
         if create:
             self.col = self.client.get_or_create_collection(
                 name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"},
