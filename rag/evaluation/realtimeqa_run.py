@@ -1,0 +1,128 @@
+"""Runs RealTime QA end to end: corpus -> own index -> retrieval, generated answer and choice scoring per question."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadQuestion
+from . import metrics as m
+from .realtimeqa import (
+    LEX_WEIGHT,
+    PAPER,
+    RTQAQuestion,
+    build_corpus,
+    choice_credit,
+    load_questions,
+    open_index,
+    score_choices,
+)
+from .runner import span_of
+
+log = logging.getLogger(__name__)
+
+
+def run_realtimeqa(rag: Any, folder: str | Path, out: str | Path, *, limit: int | None = None,
+                   progress: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Build (or reuse) the benchmark index under `out`, ask every question; returns (rows, summary)."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    questions = load_questions(folder)
+    if limit:
+        questions = questions[:limit]
+    corpus = build_corpus(folder, out / "realtimeqa-corpus")
+    bench, ingest = open_index(rag, out, corpus, progress=progress)
+    k = bench.settings.top_k
+    t0 = time.perf_counter()
+    bench.load()
+    warm_hits = bench.retrieve(questions[0].question, k) if questions else []  # first query builds BM25
+    first_query_s = time.perf_counter() - t0
+    log.info("models loaded and BM25 built in %.1f s (%d hits)", first_query_s, len(warm_hits))
+    rows = []
+    bar = tqdm(questions, desc="realtimeqa questions", unit="q", file=sys.stderr, disable=not progress)
+    for q in bar:
+        rows.append(ask_one(bench, q, k, corpus.texts))
+        bar.set_postfix_str(f"mc {sum(r['mc_credit'] for r in rows):.0f}/{len(rows)}")
+    summary = summarise(rows, ingest, corpus, k, first_query_s)
+    summary["run"] = {"model": bench.model_name, "embedder": getattr(bench.embedder, "name", ""),
+                      "top_k": k, "index": str(bench.settings.index_dir), "date": time.strftime("%Y-%m-%d %H:%M")}
+    return rows, summary
+
+
+def ask_one(bench: Any, q: RTQAQuestion, k: int, texts: dict[str, str]) -> dict[str, Any]:
+    """Retrieve (timed), score the four choices against the retrieved chunks, and ask the product."""
+    t0 = time.perf_counter()
+    hits = bench.retrieve(q.question, k)
+    retrieval_s = time.perf_counter() - t0
+    chunks = [h.chunk.text for h in hits]
+    article_urls = list(dict.fromkeys(h.chunk.url for h in hits if h.chunk.url))
+    scored = score_choices(q.question, q.choices, chunks, bench.embedder.embed)
+    row: dict[str, Any] = {
+        "id": q.id, "question": q.question, "choices": list(q.choices), "correct": q.correct,
+        "retrieved": [{"source": h.chunk.source, "title": h.chunk.title, "url": h.chunk.url} for h in hits],
+        "answer_in_chunks": m.contains_answer(" \n ".join(chunks), [q.correct]),
+        "answer_in_articles": m.contains_answer(" \n ".join(texts.get(u, "") for u in article_urls), [q.correct]),
+        "choice_scores": scored,
+        "mc_pick": max(range(len(q.choices)), key=lambda i: scored[i]["score"]),
+        "mc_credit": choice_credit([s["score"] for s in scored], q.answer),
+        "mc_credit_dense": choice_credit([s["dense"] for s in scored], q.answer),
+        "mc_credit_lexical": choice_credit([s["lexical"] for s in scored], q.answer),
+        "retrieval_s": round(retrieval_s, 4),
+    }
+    try:
+        answer = bench.ask(q.question, temperature=0)
+    except BadQuestion as exc:
+        log.warning("question %s rejected: %s", q.id, exc)
+        row.update(answer="", answer_span="", abstained=True, answer_contains=False, answer_contains_other=False,
+                   answer_contains_with_quotes=False, error=str(exc), first_token_s=None, total_s=None)
+        return row
+    text = "" if answer.abstained else answer.text
+    span = "" if answer.abstained else span_of(answer)  # the answer without the sentence it quotes
+    others = [c for i, c in enumerate(q.choices) if i != q.answer]
+    row.update(answer=answer.text, answer_span=span, abstained=answer.abstained,
+               answer_contains=bool(span) and m.contains_answer(span, [q.correct]),
+               answer_contains_other=bool(span) and m.contains_answer(span, others),
+               answer_contains_with_quotes=bool(text) and m.contains_answer(text, [q.correct]),
+               citations=[{"n": c.n, "source": c.source, "url": c.url, "quote": c.quote} for c in answer.citations],
+               first_token_s=answer.timings.first_token_s, total_s=answer.timings.total_s)
+    return row
+
+
+def summarise(rows: list[dict[str, Any]], ingest: dict[str, Any], corpus: Any, k: int,
+              first_query_s: float) -> dict[str, Any]:
+    def share(key: str) -> float | None:
+        return None if not rows else round(sum(float(r[key]) for r in rows) / len(rows), 4)
+
+    ttft = [r["first_token_s"] for r in rows if r.get("first_token_s") is not None]
+    total = [r["total_s"] for r in rows if r.get("total_s") is not None]
+    retrieval = [r["retrieval_s"] for r in rows]
+    return {
+        "questions": len(rows),
+        "corpus": {"weeks": corpus.weeks, "articles": corpus.articles, "articles_with_text": corpus.with_text},
+        "ingest": ingest,
+        "metrics": {
+            "answer_in_topk_chunks": share("answer_in_chunks"),
+            "answer_in_topk_articles": share("answer_in_articles"),
+            "answer_contains_correct": share("answer_contains"),
+            "answer_contains_other_choice": share("answer_contains_other"),
+            "answer_contains_correct_with_quotes": share("answer_contains_with_quotes"),
+            "abstained": share("abstained"),
+            "mc_accuracy": share("mc_credit"),
+            "mc_accuracy_dense_only": share("mc_credit_dense"),
+            "mc_accuracy_lexical_only": share("mc_credit_lexical"),
+        },
+        "paper": PAPER,
+        "scorer": {"top_k": k, "lex_weight": LEX_WEIGHT},
+        "latency": {
+            "first_query_s": round(first_query_s, 2),
+            "retrieval_p50": m.percentile(retrieval, 50), "retrieval_p95": m.percentile(retrieval, 95),
+            "ttft_p50": m.percentile(ttft, 50), "ttft_p95": m.percentile(ttft, 95),
+            "total_p50": m.percentile(total, 50), "total_p95": m.percentile(total, 95),
+            "n_ttft": len(ttft), "n_total": len(total),
+        },
+    }
