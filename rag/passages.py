@@ -12,8 +12,8 @@ from typing import Callable, Sequence
 
 from .chunking import split_sentences
 from .embedding import Embedder
-from .records import Hit, Passage
 from .grounding import stem
+from .records import Hit, Passage
 from .retrieval import content_words
 
 # Weight of the embedder's cosine in a sentence's relevance (the rest is lexical coverage). Equal weights:
