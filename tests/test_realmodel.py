@@ -135,3 +135,13 @@ def test_no_network_connection_is_attempted_during_ingest_and_ask(tmp_path):
                          text=True, cwd=ROOT, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "ATTEMPTS 0 []" in out.stdout, out.stdout
+
+
+def test_rag_eval_on_the_dev_set_writes_all_four_outputs(tmp_path, real_rag: RAG):
+    env = {"RAG_INDEX_DIR": str(real_rag.settings.index_dir)}
+    out = cli("eval", "--limit", "6", "--out", str(tmp_path / "eval"), env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    for name in ("results.jsonl", "summary.json", "report.md", "metrics.png", "latency.png"):
+        assert (tmp_path / "eval" / name).stat().st_size > 0, name
+    summary = json.loads((tmp_path / "eval" / "summary.json").read_text())
+    assert "Answer correct" in out.stdout and summary
