@@ -4,7 +4,7 @@ import pytest
 
 from rag.evaluation import metrics as m
 from rag.evaluation.qa import QAItem
-from rag.evaluation.realtimeqa import choice_credit, lexical_overlap, score_choices
+from rag.evaluation.rtqa import choice_credit, lexical_overlap, score_choices
 from rag.evaluation.runner import QuestionResult, score_answer, sentence_checks
 from rag.evaluation.summary import format_table, summarise
 from rag.records import Answer, Citation, Timings

@@ -6,9 +6,9 @@
     summary.py         per-question scores -> summary (targets, latency percentiles, by kind) and its table
     report.py          results.jsonl, summary.json, report.md, charts for a QA run
     charts.py          matplotlib (Agg) PNGs: metric bars with targets, latency histograms, comparisons
-    realtimeqa.py      RealTime QA files -> own corpus and index; the multiple-choice scorer
-    realtimeqa_run.py  RealTime QA questions through retrieval, the choice scorer and RAG.ask
-    realtimeqa_report.py  its table, report and charts beside the paper's figures
+    rtqa.py            RealTime QA files -> own corpus and index; the multiple-choice scorer
+    rtqa_run.py        RealTime QA questions through retrieval, the choice scorer and RAG.ask
+    rtqa_report.py     its table, report and charts beside the paper's figures
     cli.py             `rag eval` (called by rag/cli.py)
 """
 

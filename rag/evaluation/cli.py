@@ -44,8 +44,8 @@ def _qa(rag: Any, qa_file: Path, out: Path, limit: int | None) -> int:
 
 
 def _realtimeqa(rag: Any, folder: Path, out: Path, limit: int | None) -> int:
-    from .realtimeqa_report import table, write_realtimeqa
-    from .realtimeqa_run import run_realtimeqa
+    from .rtqa_report import table, write_realtimeqa
+    from .rtqa_run import run_realtimeqa
 
     t0 = time.perf_counter()
     rows, summary = run_realtimeqa(rag, folder, out, limit=limit)

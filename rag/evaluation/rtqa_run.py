@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import BadQuestion
 from . import metrics as m
-from .realtimeqa import (
+from .rtqa import (
     LEX_WEIGHT,
     PAPER,
     RTQAQuestion,

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from rag.errors import BadInput
-from rag.evaluation.realtimeqa import build_corpus, load_questions
-from rag.evaluation.realtimeqa_report import table, write_realtimeqa
-from rag.evaluation.realtimeqa_run import run_realtimeqa
+from rag.evaluation.rtqa import build_corpus, load_questions
+from rag.evaluation.rtqa_report import table, write_realtimeqa
+from rag.evaluation.rtqa_run import run_realtimeqa
 
 BILLS = ("Damar Hamlin of the Buffalo Bills collapsed on the field on Monday night. "
          "The Buffalo Bills safety was taken to hospital in Cincinnati. Doctors said he was improving.")
