@@ -16,16 +16,23 @@ from .records import Citation, Passage
 def renumber(text: str) -> tuple[str, dict[int, int]]:
     """Markers renumbered in order of first appearance; returns the text and {old: new}."""
     mapping: dict[int, int] = {}
+    for group in MARKER.findall(text):
+        for x in re.split(r"\s*,\s*", group):
+            mapping.setdefault(int(x), len(mapping) + 1)
+    return apply_mapping(text, mapping), mapping
+
+
+def apply_mapping(text: str, mapping: dict[int, int]) -> str:
+    """Rewrite every [n] marker through `mapping` (numbers it lacks stay as they are).
+
+    >>> apply_mapping("A [3]. B [1, 3].", {3: 1, 1: 2})
+    'A [1]. B [2, 1].'
+    """
 
     def sub(m: re.Match[str]) -> str:
-        nums = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
-        new = []
-        for x in nums:
-            mapping.setdefault(x, len(mapping) + 1)
-            new.append(str(mapping[x]))
-        return "[" + ", ".join(new) + "]"
+        return "[" + ", ".join(str(mapping.get(int(x), int(x))) for x in re.split(r"\s*,\s*", m.group(1))) + "]"
 
-    return MARKER.sub(sub, text), mapping
+    return MARKER.sub(sub, text)
 
 
 def citation(p: Passage, n: int) -> Citation:

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from . import gate, prompts
 from . import passages as psg
-from .citations import citation, citations_for, find_source, renumber
+from .citations import apply_mapping, citation, citations_for, find_source, renumber
 from .config import Settings
 from .embedding import Embedder, SentenceEmbedder
 from .errors import BadQuestion, NoIndex
@@ -207,7 +207,7 @@ class RAG:
             quote = f"The articles say: “{best.sentence}” [{best.n}]"
             kept = [Claim(text=quote, markers=(best.n,), supported=True, support=1.0)]
         final, mapping = renumber(" ".join(c.text for c in kept))
-        renumbered = [Claim(text=renumber_claim(c.text, mapping), markers=tuple(mapping.get(m, m) for m in c.markers),
+        renumbered = [Claim(text=apply_mapping(c.text, mapping), markers=tuple(mapping.get(m, m) for m in c.markers),
                             supported=c.supported, support=c.support, missing=c.missing) for c in kept + flagged]
         t0, t_ret, first = timing
         return Answer(**base, text=final, abstained=False, citations=citations_for(mapping, shown), claims=renumbered,
@@ -233,12 +233,3 @@ class RAG:
             raise BadQuestion(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
                               "Ask a shorter question (a sentence or two).")
         return question.strip()
-
-
-def renumber_claim(text: str, mapping: dict[int, int]) -> str:
-    from .grounding import MARKER
-
-    def sub(m: Any) -> str:
-        return "[" + ", ".join(str(mapping.get(int(x), int(x))) for x in m.group(1).split(",")) + "]"
-
-    return MARKER.sub(sub, text)
