@@ -50,7 +50,7 @@ class Settings:
     # --- reader
     # Sentences shown to the reader. Measured on the dev set with the 270M model (share of answer spans
     # right): 2 -> 0.50, 3 -> 0.45, 6 -> 0.40; fewer distractors help a tiny model more than extra recall.
-    max_passages: int = 2
+    max_passages: int = 1
     context_tokens: int = 900  # token budget for the sources block of the prompt (keeps prefill < 1 s)
     max_tokens: int = 48  # answers are short spans; long generations from a base model drift
     temperature: float = 0.0  # deterministic by default: same question, same answer

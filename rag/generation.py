@@ -159,7 +159,8 @@ class _Mask:
 
         if self.prompt_len < 0:  # chat prompts: the first call sees exactly the prompt
             self.prompt_len = len(input_ids)
-        ok = self.allowed(list(input_ids[self.prompt_len:]))
+        generated = list(input_ids[self.prompt_len:])
+        ok = self.allowed(generated)
         if ok is None:
             return scores
         keep = np.fromiter((i for i in ok if 0 <= i < len(scores)), dtype=np.int64)
@@ -168,6 +169,10 @@ class _Mask:
             masked[self.eos] = 0.0
         else:
             sub = scores[keep]
+            bias = getattr(self.allowed, "bias", None)
+            extra = bias(generated) if bias is not None else None
+            if extra:  # logit bonuses the constraint asks for (e.g. the reader's anchor prior)
+                sub = sub + np.fromiter((extra.get(int(i), 0.0) for i in keep), dtype=sub.dtype, count=keep.size)
             masked[keep] = sub
             record = getattr(self.allowed, "confidences", None)
             if record is not None:  # probability of the best allowed token among the allowed ones

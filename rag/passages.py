@@ -7,9 +7,11 @@ the question's rarer words it holds (IDF-weighted coverage), so names and number
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Callable, Sequence
 
+from . import gate
 from .chunking import split_sentences
 from .embedding import Embedder
 from .grounding import stem
@@ -20,6 +22,8 @@ from .retrieval import content_words
 # neither signal alone is reliable on one sentence (cosine blurs names; coverage misses paraphrase).
 DENSE_WEIGHT = 0.5
 PHRASE_BONUS = 0.1  # small: a tie-breaker between sentences that share the same words
+TYPE_BONUS = 0.1  # as small: a sentence holding the asked type ("in August" for "which month") wins a near tie
+CONTEXT_WEIGHT = 0.5  # a follow-up's words count fully; the words its rewrite borrowed from history, half
 _MIN_SENTENCE_CHARS = 15  # shorter lines are headings/captions: kept in chunks, never shown alone
 
 
@@ -57,17 +61,26 @@ def coverage(query_terms: Sequence[str], sentence_terms: set[str], idf: dict[str
     return sum(idf.get(w, 1.0) for w in q if w in sentence_terms) / total
 
 
+def new_words(sentence: str, question: str) -> str:
+    """The sentence's words that the question lacks, in order ("2021" from "... return to power in 2021")."""
+    asked = set(w.lower() for w in re.findall(r"[\w’'-]+", question))
+    return " ".join(w for w in re.findall(r"[\w’'-]+", sentence) if w.lower() not in asked)
+
+
 def bigrams(ts: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(ts, ts[1:]))
 
 
-def score_sentences(query: str, cands: list[Passage], embedder: Embedder) -> list[Passage]:
-    """The candidates with `score` set, best first.
+def score_sentences(query: str, cands: list[Passage], embedder: Embedder, question: str = "") -> list[Passage]:
+    """The candidates with `score` set, best first. `question` is the user's own words when `query` is a
+    follow-up rewritten with history (default: the query itself).
 
-    score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase, where lexical is
-    the IDF-weighted coverage of the question's terms, counting the previous sentence of the same chunk at
-    a quarter weight (a sentence opening with "Their talks ..." borrows its subject), and phrase is the share
-    of the question's adjacent term pairs that also stand adjacent in the sentence ("foreign minister").
+    score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase + TYPE_BONUS * typed,
+    where lexical is the IDF-weighted coverage of the query's terms (terms borrowed from history weigh
+    CONTEXT_WEIGHT), counting the previous sentence of the same chunk at a quarter weight (a sentence opening
+    with "Their talks ..." borrows its subject); phrase is the share of the question's adjacent term pairs
+    that also stand adjacent in the sentence ("foreign minister"); typed is 1 when the question asks for a
+    number, year, month, date or time and the sentence holds one the question does not.
     """
     if not cands:
         return []
@@ -77,8 +90,12 @@ def score_sentences(query: str, cands: list[Passage], embedder: Embedder) -> lis
     df = Counter(w for ts in sent_terms for w in set(ts))
     n = len(cands)
     q_terms = terms(query)
-    idf = {w: math.log(1 + n / (1 + df.get(w, 0))) for w in set(q_terms)}
+    own_terms = set(terms(question)) if question else set(q_terms)
+    idf = {w: math.log(1 + n / (1 + df.get(w, 0))) * (1.0 if w in own_terms else CONTEXT_WEIGHT)
+           for w in set(q_terms)}
     q_pairs = bigrams(q_terms)
+    kind = gate.expected_type(question or query)
+    typed = kind not in ("", "name")  # a capitalised word is in almost every sentence: no signal for "who"
     scored = []
     for i, (p, sv) in enumerate(zip(cands, svs)):
         cos = sum(a * b for a, b in zip(qv, sv))
@@ -87,6 +104,8 @@ def score_sentences(query: str, cands: list[Passage], embedder: Embedder) -> lis
         lexical = 0.75 * coverage(q_terms, own, idf) + 0.25 * coverage(q_terms, own | prev, idf)
         phrase = len(q_pairs & bigrams(sent_terms[i])) / len(q_pairs) if q_pairs else 0.0
         s = DENSE_WEIGHT * cos + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase
+        if typed and gate.fits_type(new_words(p.sentence, question or query), kind):
+            s += TYPE_BONUS
         scored.append(Passage(n=0, sentence=p.sentence, chunk=p.chunk, start=p.start, end=p.end, score=round(s, 4)))
     scored.sort(key=lambda p: -p.score)
     return scored

@@ -127,7 +127,7 @@ class RAG:
         s = settings or self.settings
         query = rewrite(question, normalise_history(history))
         hits = self.retrieve(query, s.top_k)
-        scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder)
+        scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder, question)
         gen = self.generator
         return query, psg.select(scored, max_passages=s.max_passages, token_budget=s.context_tokens,
                                  count_tokens=lambda t: len(gen.tokenize(t)))

@@ -1,0 +1,58 @@
+"""The reader's copy constraint and its first-token anchor bias, on the fake tokenizer and a numpy decoder step."""
+
+import numpy as np
+import pytest
+
+from rag.generation import _Mask
+from rag.reader import copy_constraint
+from rag.records import Chunk, Passage
+
+from .conftest import FakeGenerator
+
+SENTENCE = "Muttaqi praised the decision during a meeting with Dmitry Zhirnov, the Russian ambassador to Kabul."
+
+
+def passage(text: str) -> Passage:
+    chunk = Chunk(id="c1", doc_key="d", source="a.txt", title="", text=text, start=0, end=len(text), index=0)
+    return Passage(n=1, sentence=text, chunk=chunk, start=0, end=len(text))
+
+
+def test_who_answer_may_only_start_at_a_capitalised_word_and_copy_on():
+    gen = FakeGenerator()
+    c = copy_constraint(gen, [passage(SENTENCE)], "name", "Who is the Russian ambassador in Kabul?")
+    starts = {gen.detokenize([t]) for t in c([])}
+    assert " Dmitry" in starts and " Muttaqi" in starts and " praised" not in starts
+    after = {gen.detokenize([t]) for t in c(gen.tokenize(" Dmitry"))}
+    assert after == {" Zhirnov,", "\n"}  # the sentence's next token (no invented words), or stop: a new name
+    after_the = {gen.detokenize([t]) for t in c(gen.tokenize(" the"))}
+    assert after_the == {" decision", " Russian"}  # "the" alone is no name: it may not end the answer
+
+
+def test_anchor_bias_favours_the_start_next_to_the_question_words():
+    gen = FakeGenerator()
+    c = copy_constraint(gen, [passage(SENTENCE)], "name", "Who is the Russian ambassador in Kabul?")
+    bias = c.bias([])
+    dmitry, muttaqi = gen.tokenize(" Dmitry")[0], gen.tokenize(" Muttaqi")[0]
+    assert bias[dmitry] > bias[muttaqi] >= 0.0
+    assert c.bias([dmitry]) == {}  # only the first token is nudged
+
+
+def test_mask_adds_the_bias_and_blocks_everything_else():
+    gen = FakeGenerator()
+    c = copy_constraint(gen, [passage(SENTENCE)], "name", "Who is the Russian ambassador in Kabul?")
+    dmitry, muttaqi = gen.tokenize(" Dmitry")[0], gen.tokenize(" Muttaqi")[0]
+    scores = np.zeros(len(gen.vocab) + 5, dtype=np.float32)
+    scores[muttaqi] = 1.0  # the model alone prefers the wrong name
+    mask = _Mask(c, eos=0)
+    out = mask(np.array([], dtype=np.int64), scores)
+    allowed = set(c([]))
+    assert all(np.isneginf(out[i]) for i in range(len(out)) if i not in allowed)
+    assert int(np.argmax(out)) == dmitry  # the anchor bias outweighs a small model preference
+    assert c.confidences and 0.0 < c.confidences[0] <= 1.0
+
+
+@pytest.mark.parametrize("question", ["", "Who is the Russian ambassador in Kabul?"])
+def test_no_bias_without_shared_words_or_question(question):
+    gen = FakeGenerator()
+    c = copy_constraint(gen, [passage("Heavy rain delayed the race on Sunday.")], "", question)
+    assert all(v == 0.0 for v in c.bias([]).values())
