@@ -22,6 +22,8 @@ from .records import Passage
 # the right sentence ("Amir Khan Muttaqi" for "who is the Russian ambassador" in "... Muttaqi praised ...
 # during a meeting with Dmitry Zhirnov, the Russian ambassador to Kabul").
 ANCHOR_BIAS = 4.0
+TYPED_MAX_WORDS = 6  # longest answer to a typed question ("the regional governor, Paula Meres")
+TYPE_WINDOW = 3  # a typed answer shows its type within its first words ("in early March", "the UN Council")
 
 
 def sources_block(passages: Sequence[Passage]) -> str:
@@ -42,41 +44,72 @@ def build_prompt(question: str, passages: Sequence[Passage], chat: bool) -> Prom
 class CopySpans:
     """Allowed-next-token function: the generated ids must be a contiguous run of one source's ids.
 
-    The first token must start a word; after that only tokens that continue some matching run, or the
-    newline that ends the answer, are allowed.
+    `starts[k]` holds the positions of source k where an answer may begin (word starts that fit the asked
+    type); after the first token only tokens that continue a matching run, or the newline that ends the
+    answer, are allowed. `prior[k][i]` (0..1) rates start position i; `bias` turns it into logit bonuses
+    that follow the start positions still matching the generated prefix (a token that occurs twice, like
+    "the", is nudged toward the occurrence with the better start).
 
-    >>> c = CopySpans([[5, 6, 7], [6, 8]], stop_ids={0}, word_start={5, 6})
+    >>> c = CopySpans([[5, 6, 7], [6, 8]], stop_ids={0}, starts=[[0, 1], [0]])
     >>> sorted(c([])), sorted(c([6])), sorted(c([6, 7]))
     ([5, 6], [0, 7, 8], [0])
+    >>> c = CopySpans([[5, 6, 7, 6, 9]], stop_ids={0}, starts=[[1, 3]], prior=[[0, 0.0, 0, 1.0, 0]], bias=2.0)
+    >>> c.bias([]), c.bias([6])
+    ({6: 2.0}, {7: 0.0, 9: 2.0, 0: 2.0})
     """
 
-    def __init__(self, sources: Sequence[Sequence[int]], stop_ids: set[int], word_start: set[int],
+    def __init__(self, sources: Sequence[Sequence[int]], stop_ids: set[int], starts: Sequence[Sequence[int]],
                  can_stop: Callable[[Sequence[int]], bool] | None = None,
-                 first_bias: dict[int, float] | None = None) -> None:
+                 prior: Sequence[Sequence[float]] | None = None, bias: float = 0.0, max_words: int = 0,
+                 word_tokens: set[int] | None = None) -> None:
         self.sources = [list(s) for s in sources]
-        self.first_bias = dict(first_bias or {})  # token id -> logit bonus for the answer's first token
         self.stop_ids = set(stop_ids)
-        self.starts = {t for s in self.sources for t in s if t in word_start}
+        self.start_positions = [(k, i) for k, pos in enumerate(starts) for i in pos if i < len(self.sources[k])]
+        self.prior = [list(p) for p in prior] if prior is not None else None
+        self.bias_scale = bias
         self.can_stop = can_stop  # may the answer end here? (it must add something the question lacks)
+        self.max_words = max_words  # 0 = as long as the sentence
+        self.word_tokens = word_tokens  # tokens that begin a word (to count words against max_words)
         self.confidences: list[float] = []  # filled by the decoder: P(chosen token | allowed tokens) per step
+
+    def _matches(self, g: Sequence[int]) -> list[tuple[int, int]]:
+        n = len(g)
+        return [(k, i) for k, i in self.start_positions if self.sources[k][i:i + n] == list(g)]
 
     def __call__(self, generated: Sequence[int]) -> set[int]:
         g = list(generated)
+        matches = self._matches(g)
         if not g:
-            return set(self.starts)
+            return {self.sources[k][i] for k, i in matches}
+        if self.max_words and self.word_tokens and sum(t in self.word_tokens for t in g) >= self.max_words:
+            return set(self.stop_ids)  # a typed answer (a name, a number, a date) is short or it is not there
         n = len(g)
-        allowed: set[int] = set()
-        for src in self.sources:
-            for i in range(len(src) - n + 1):
-                if src[i:i + n] == g and i + n < len(src):
-                    allowed.add(src[i + n])
+        allowed = {self.sources[k][i + n] for k, i in matches if i + n < len(self.sources[k])}
         if not allowed or self.can_stop is None or self.can_stop(g):
             allowed |= self.stop_ids  # at a sentence's end the answer must stop, ready or not
         return allowed
 
     def bias(self, generated: Sequence[int]) -> dict[int, float]:
-        """Logit bonuses for the next token (only the first token of an answer gets any)."""
-        return self.first_bias if not generated else {}
+        """Logit bonus per allowed next token: bias * the best prior among the start positions it continues.
+
+        Once one start position is left, every allowed token gets the same bonus, which changes nothing.
+        """
+        if not self.bias_scale or self.prior is None:
+            return {}
+        g = list(generated)
+        n = len(g)
+        out: dict[int, float] = {}
+        best = 0.0
+        for k, i in self._matches(g):
+            value = self.bias_scale * self.prior[k][i]
+            best = max(best, value)
+            if i + n < len(self.sources[k]):
+                t = self.sources[k][i + n]
+                out[t] = max(out.get(t, 0.0), value)
+        if g:
+            for t in self.stop_ids:
+                out[t] = best
+        return out
 
 
 def anchor_prior(word_texts: Sequence[str], question: str) -> list[float]:
@@ -121,38 +154,50 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
     """
     sources = [gen.tokenize(" " + " ".join(p.sentence.split())) for p in passages]
     stop_ids = set(gen.tokenize("\n")[:1])
-    vocab = {t for s in sources for t in s}
-    word_start = {t for t in vocab if gen.detokenize([t]).startswith(" ")}
-    typed = {t for t in word_start if _starts_type(gen.detokenize([t]).strip(), kind)}
-    first_bias: dict[int, float] = {}
-    if question and ANCHOR_BIAS:
-        for src in sources:
-            starts = [i for i, t in enumerate(src) if t in word_start]
-            texts = [gen.detokenize(src[a:b]) for a, b in zip(starts, starts[1:] + [len(src)])]
-            for i, prior in zip(starts, anchor_prior(texts, question)):
-                first_bias[src[i]] = max(first_bias.get(src[i], 0.0), ANCHOR_BIAS * prior)
+    word_tokens = {t for src in sources for t in src if gen.detokenize([t]).startswith(" ")}
+    starts: list[list[int]] = []
+    typed: list[list[int]] = []
+    prior: list[list[float]] = []
+    for src in sources:
+        pos = [i for i, t in enumerate(src) if t in word_tokens]
+        texts = [gen.detokenize(src[a:b]).strip() for a, b in zip(pos, pos[1:] + [len(src)])]
+        starts.append(pos)
+        typed.append([i for j, i in enumerate(pos) if _starts_type(texts[j:j + TYPE_WINDOW], kind, question)])
+        row = [0.0] * len(src)
+        if question:
+            for i, value in zip(pos, anchor_prior(texts, question)):
+                row[i] = value
+        prior.append(row)
+    if any(typed):  # else no shown word fits the type: let the model pick any start (the gate judges after)
+        starts = typed
 
     def can_stop(generated: Sequence[int]) -> bool:
         span = gen.detokenize(generated)
         return not gate.echoes_question(span, question) and gate.fits_type(span, kind, question)
 
-    return CopySpans(sources, stop_ids, typed or word_start, can_stop if question else None, first_bias)
+    return CopySpans(sources, stop_ids, starts, can_stop if question else None, prior, ANCHOR_BIAS,
+                     max_words=TYPED_MAX_WORDS if kind else 0, word_tokens=word_tokens)
 
 
 _TIME_START = {"in", "on", "at", "since", "by", "last", "next", "early", "late", "mid", "the", "this", "that"}
 
 
-def _starts_type(word: str, kind: str) -> bool:
-    if not kind or not word:
+def _starts_type(window: Sequence[str], kind: str, question: str = "") -> bool:
+    """May an answer of type `kind` start at the first of these words? It must open like one ("in", "the",
+    a digit, a capital) and the type must show up within the window ("on Friday", "the United Nations")."""
+    if not kind or not window:
         return True
+    word = window[0].strip("“”\"'(")
+    if not word:
+        return False
     if kind == "name":
-        return word[:1].isupper() or word.lower() in ("the", "a", "an")
-    if kind == "number":
-        return word[:1].isdigit() or gate.fits_type(word, "number") or word.lower() in ("over", "more", "about",
-                                                                                     "nearly", "almost", "some")
-    if kind in ("time", "year", "month", "date"):
-        return word[:1].isdigit() or gate.fits_type(word, "time") or word.lower() in _TIME_START
-    return True
+        opens = word[:1].isupper() or word.lower() in ("the", "a", "an")
+    elif kind == "number":
+        opens = word[:1].isdigit() or gate.fits_type(word, "number") or word.lower() in (
+            "over", "more", "about", "nearly", "almost", "some", "up", "at", "around", "roughly")
+    else:  # time, year, month, date
+        opens = word[:1].isdigit() or gate.fits_type(word, "time") or word.lower() in _TIME_START
+    return opens and gate.fits_type(" ".join(window), kind, question)
 
 
 @dataclass

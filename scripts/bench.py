@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from rag import RAG  # noqa: E402
 from rag import passages as psg  # noqa: E402
 from rag.generation import Prompt  # noqa: E402
-from rag.reader import CopySpans, build_prompt, copy_constraint  # noqa: E402
+from rag.reader import ANCHOR_BIAS, CopySpans, build_prompt, copy_constraint  # noqa: E402
 
 
 def ttft(rag: RAG, questions: list[str]) -> tuple[list[float], int]:
@@ -106,9 +106,12 @@ def main() -> int:
     # The reader's real copy constraint, made to copy a long run: one source (the shown sentences, joined and
     # repeated so it outlasts --tokens)
     # and no early stop, so the per-token cost of computing the allowed set and masking is what is timed.
-    real = copy_constraint(gen, shown)
-    long_copy = CopySpans([sum(real.sources, []) * 3], stop_ids=real.stop_ids, word_start=real.starts,
-                          can_stop=lambda generated: False)
+    real = copy_constraint(gen, shown, question=questions[0])
+    long_src = sum(real.sources, []) * 3
+    word_tokens = real.word_tokens or set()
+    long_copy = CopySpans([long_src], stop_ids=real.stop_ids,
+                          starts=[[i for i, t in enumerate(long_src) if t in word_tokens]],
+                          can_stop=lambda generated: False, prior=[[0.5] * len(long_src)], bias=ANCHOR_BIAS)
     c_times = []
     for _ in range(args.runs):
         long_copy.confidences.clear()
