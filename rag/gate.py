@@ -11,6 +11,12 @@ The relevance threshold is calibrated on the dev set by `rag calibrate` and stor
 (False, True)
 >>> fits_type("the Taliban", "name", "Who leads the Taliban?")
 False
+>>> expected_type("How long did the war last?"), expected_type("What share of voters agreed?")
+('duration', 'share')
+>>> fits_type("a nine-year conflict", "duration"), fits_type("1979", "duration"), fits_type("40%", "share")
+(True, False, True)
+>>> expected_type("In which city will the talks take place?"), expected_type("Which sectors grew?")
+('name', '')
 """
 
 from __future__ import annotations
@@ -30,15 +36,25 @@ _TIME_WORDS = set(_MONTHS) | set(
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week weeks month months "
     "year years decade decades century spring summer autumn fall winter morning evening night ago since "
     "recently earlier later last next".split())
+# Nouns whose instances have proper names: "In which city ...?" is answered by a name ("Istanbul").
+_NAMED = ("city", "cities", "country", "countries", "nation", "nations", "town", "capital", "state", "province",
+          "court", "agency", "organisation", "organization", "company", "newspaper", "outlet", "party")
+_UNITS = set("year years month months week weeks day days hour hours minute minutes decade decades century "
+             "centuries".split())
+_FRACTIONS = set("percent percentage half halves third thirds quarter quarters majority minority".split())
 _NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                     "hundred hundreds thousand thousands million millions billion billions dozen dozens "
                     "first second third fourth fifth half no none zero several few many".split())
 
 
 def expected_type(question: str) -> str:
-    """'number', 'year', 'month', 'date', 'time', 'name' or '' (any) from the question's wh-phrase."""
+    """'number', 'duration', 'share', 'year', 'month', 'date', 'time', 'name' or '' (any) from the wh-phrase."""
     q = question.lower().strip()
-    if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|share|number|amount)\b", q):
+    if re.search(r"\bhow long\b(?! ago)", q):
+        return "duration"
+    if re.search(r"\b(what|which) (percentage|share|proportion|fraction)\b", q):
+        return "share"
+    if re.search(r"\bhow (many|much|old|far|big|large)\b|\bwhat (number|amount)\b", q):
         return "number"
     m = re.search(r"\b(what|which) (year|month|date|day)\b", q)
     if m:
@@ -47,6 +63,8 @@ def expected_type(question: str) -> str:
     if re.search(r"^(and |but |so )?(since |until )?when\b|\bwhen (did|was|were|is|are|will|does|do|has|have)\b", q):
         return "time"
     if re.search(r"^(and |but |so )?(who|whom|whose)\b|\b(who|whom)\b|\bwhat is (the|his|her|its|their) name\b", q):
+        return "name"
+    if re.search(rf"\b(which|what) ({'|'.join(_NAMED)})\b", q):  # "which city", "what newspaper": a proper name
         return "name"
     return ""
 
@@ -65,6 +83,10 @@ def fits_type(span: str, kind: str, question: str = "") -> bool:
     months = any(w in _MONTHS[:12] for w in ws)
     if kind == "number":
         return has_digit or any(w in _NUMBER_WORDS for w in ws)
+    if kind == "duration":
+        return any(w in _UNITS for w in ws)
+    if kind == "share":
+        return "%" in span or any(w in _FRACTIONS for w in ws)
     if kind == "year":
         return has_year
     if kind == "month":

@@ -22,7 +22,7 @@ from .records import Passage
 # the right sentence ("Amir Khan Muttaqi" for "who is the Russian ambassador" in "... Muttaqi praised ...
 # during a meeting with Dmitry Zhirnov, the Russian ambassador to Kabul").
 ANCHOR_BIAS = 4.0
-TYPED_MAX_WORDS = 6  # longest answer to a typed question ("the regional governor, Paula Meres")
+TYPED_MAX_WORDS = 8  # longest answer to a typed question ("China, the United Arab Emirates, and Uzbekistan")
 TYPE_WINDOW = 3  # a typed answer shows its type within its first words ("in early March", "the UN Council")
 
 
@@ -192,9 +192,10 @@ def _starts_type(window: Sequence[str], kind: str, question: str = "") -> bool:
         return False
     if kind == "name":
         opens = word[:1].isupper() or word.lower() in ("the", "a", "an")
-    elif kind == "number":
-        opens = word[:1].isdigit() or gate.fits_type(word, "number") or word.lower() in (
-            "over", "more", "about", "nearly", "almost", "some", "up", "at", "around", "roughly")
+    elif kind in ("number", "duration", "share"):
+        opens = word[:1].isdigit() or gate.fits_type(word, "number") or gate.fits_type(word, kind) or \
+            word.lower() in ("over", "more", "about", "nearly", "almost", "some", "up", "at", "around", "roughly",
+                             "a", "an", "the", "for", "less", "fewer")
     else:  # time, year, month, date
         opens = word[:1].isdigit() or gate.fits_type(word, "time") or word.lower() in _TIME_START
     return opens and gate.fits_type(" ".join(window), kind, question)
