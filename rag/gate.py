@@ -17,6 +17,8 @@ False
 (True, False, True)
 >>> expected_type("In which city will the talks take place?"), expected_type("Which sectors grew?")
 ('name', '')
+>>> expected_type("What is the total value of the deals?"), expected_type("What is the deal about?")
+('number', '')
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def expected_type(question: str) -> str:
         return "duration"
     if re.search(r"\b(what|which) (percentage|share|proportion|fraction)\b", q):
         return "share"
-    if re.search(r"\bhow (many|much|old|far|big|large)\b|\bwhat (number|amount)\b", q):
+    if re.search(r"\bhow (many|much|old|far|big|large)\b|\bwhat (number|amount)\b", q) or re.search(
+            r"\bwhat (is|was|are|were) (the |its |their )?(\w+ )?(value|cost|price|worth|population|amount)\b", q):
         return "number"
     m = re.search(r"\b(what|which) (year|month|date|day)\b", q)
     if m:
