@@ -11,6 +11,12 @@ The relevance threshold is calibrated on the dev set by `rag calibrate` and stor
 (False, True)
 >>> fits_type("the Taliban", "name", "Who leads the Taliban?")
 False
+>>> expected_type("Who is the new ambassador?"), expected_type("Who criticised the move?")
+('person', 'name')
+>>> expected_type("Where will the talks be held?"), fits_type("in Istanbul", "place"), fits_type("in talks", "place")
+('place', True, False)
+>>> fits_type("the United Arab Emirates", "person"), fits_type("June 2", "name"), fits_type("Dmitry Zhirnov", "person")
+(False, False, True)
 >>> expected_type("How long did the war last?"), expected_type("What share of voters agreed?")
 ('duration', 'share')
 >>> fits_type("a nine-year conflict", "duration"), fits_type("1979", "duration"), fits_type("40%", "share")
@@ -44,13 +50,24 @@ _NAMED = ("city", "cities", "country", "countries", "nation", "nations", "town",
 _UNITS = set("year years month months week weeks day days hour hours minute minutes decade decades century "
              "centuries".split())
 _FRACTIONS = set("percent percentage half halves third thirds quarter quarters majority minority".split())
+# Nouns of roles people hold, and verbs only people do: "who" questions with them ask for a person.
+_ROLES = set("ambassador ambassadors minister ministers president presidents leader leaders envoy envoys head heads "
+             "chief chiefs spokesman spokeswoman spokesperson governor mayor director ceo chairman chairwoman chair "
+             "commander secretary king queen premier chancellor author writer reporter editor founder judge "
+             "negotiator representative emir prince successor predecessor".split())
+_PERSON_VERBS = (r"\bwho (heads|headed|leads|led|wrote|writes|chairs|chaired|runs|ran|founded|directs|directed|"
+                 r"commands|commanded|authored)\b")
+_COUNTRIES = [line.strip() for line in (Path(__file__).with_name("data") / "countries.txt").read_text(
+    encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+_COUNTRY = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(_COUNTRIES, key=len, reverse=True)) + r")\b")
 _NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                     "hundred hundreds thousand thousands million millions billion billions dozen dozens "
                     "first second third fourth fifth half no none zero several few many".split())
 
 
 def expected_type(question: str) -> str:
-    """'number', 'duration', 'share', 'year', 'month', 'date', 'time', 'name' or '' (any) from the wh-phrase."""
+    """'number', 'duration', 'share', 'year', 'month', 'date', 'time', 'place', 'person', 'name' or '' (any),
+    from the question's wh-phrase."""
     q = question.lower().strip()
     if re.search(r"\bhow long\b(?! ago)", q):
         return "duration"
@@ -65,13 +82,17 @@ def expected_type(question: str) -> str:
     # "when" asks for a time only as the question word, not inside a clause ("... urge when dealing with")
     if re.search(r"^(and |but |so )?(since |until )?when\b|\bwhen (did|was|were|is|are|will|does|do|has|have)\b", q):
         return "time"
+    if re.search(r"^(and |but |so )?where\b|\bwhere (is|was|were|are|did|do|does|will|would|has|have|had)\b", q):
+        return "place"
     if re.search(r"^(and |but |so )?(who|whom|whose)\b|\b(who|whom)\b|\bwhat is (the|his|her|its|their) name\b", q):
-        return "name"
+        # "Who is the ambassador?", "Who wrote it?" ask for a person; "Who criticised it?" may be a group or a state
+        return "person" if _ROLES & set(words(q)) or re.search(_PERSON_VERBS, q) else "name"
     if re.search(rf"\b(which|what) ({'|'.join(_NAMED)})\b", q):  # "which city", "what newspaper": a proper name
         return "name"
     return ""
 
 
+_CALENDAR = set(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _RELATIVE_DAYS = {"today", "yesterday", "tomorrow", "tonight"}
 
@@ -98,10 +119,12 @@ def fits_type(span: str, kind: str, question: str = "") -> bool:
         return (months and has_digit) or any(w in _WEEKDAYS | _RELATIVE_DAYS for w in ws)
     if kind == "time":
         return has_year or any(w in _TIME_WORDS for w in ws)
-    if kind == "name":
+    if kind in ("name", "person", "place"):  # a place is named too: "in Istanbul", "in Afghanistan’s central bank"
+        if kind == "person":  # a country is not a person: "Afghanistan" cannot answer "who is the new ambassador?"
+            span = _COUNTRY.sub(" ", span)
         asked = set(words(question))
         return any(w[:1].isupper() and w.lower() not in asked and w.lower() not in STOPWORDS
-                   for w in re.findall(r"[A-Za-z][\w’']*", span))
+                   and w.lower() not in _CALENDAR for w in re.findall(r"[A-Za-z][\w’']*", span))
     return True
 
 

@@ -95,7 +95,7 @@ def score_sentences(query: str, cands: list[Passage], embedder: Embedder, questi
            for w in set(q_terms)}
     q_pairs = bigrams(q_terms)
     kind = gate.expected_type(question or query)
-    typed = kind not in ("", "name")  # a capitalised word is in almost every sentence: no signal for "who"
+    typed = kind not in ("", "name", "person")  # a capitalised word is in almost every sentence: no signal for "who"
     scored = []
     for i, (p, sv) in enumerate(zip(cands, svs)):
         cos = sum(a * b for a, b in zip(qv, sv))

@@ -162,13 +162,14 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
         pos = [i for i, t in enumerate(src) if t in word_tokens]
         texts = [gen.detokenize(src[a:b]).strip() for a, b in zip(pos, pos[1:] + [len(src)])]
         starts.append(pos)
-        typed.append([i for j, i in enumerate(pos) if _starts_type(texts[j:j + TYPE_WINDOW], kind, question)])
+        typed.append([i for j, i in enumerate(pos)
+                      if _starts_type(texts[j:j + TYPE_WINDOW], kind, question, texts[j - 1] if j else "")])
         row = [0.0] * len(src)
         if question:
             for i, value in zip(pos, anchor_prior(texts, question)):
                 row[i] = value
         prior.append(row)
-    if any(typed):  # else no shown word fits the type: let the model pick any start (the gate judges after)
+    if kind:  # a typed question whose type shows nowhere in the shown sentences gets no start: it abstains
         starts = typed
 
     def can_stop(generated: Sequence[int]) -> bool:
@@ -179,18 +180,22 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
                      max_words=TYPED_MAX_WORDS if kind else 0, word_tokens=word_tokens)
 
 
+_LOCATIVE = {"in", "at", "near", "inside", "outside", "across", "from", "to", "into", "within", "throughout", "on"}
 _TIME_START = {"in", "on", "at", "since", "by", "last", "next", "early", "late", "mid", "the", "this", "that"}
 
 
-def _starts_type(window: Sequence[str], kind: str, question: str = "") -> bool:
-    """May an answer of type `kind` start at the first of these words? It must open like one ("in", "the",
-    a digit, a capital) and the type must show up within the window ("on Friday", "the United Nations")."""
+def _starts_type(window: Sequence[str], kind: str, question: str = "", before: str = "") -> bool:
+    """May an answer of type `kind` start at the first of these words (`before` is the word preceding them)?
+    It must open like one ("in", "the", a digit, a capital; a place opens with a locative preposition or is a
+    name right after one) and the type must show within the window ("on Friday", "the United Nations")."""
     if not kind or not window:
         return True
     word = window[0].strip("“”\"'(")
     if not word:
         return False
-    if kind == "name":
+    if kind == "place":
+        opens = word.lower() in _LOCATIVE or (word[:1].isupper() and before.lower() in _LOCATIVE)
+    elif kind in ("name", "person"):
         opens = word[:1].isupper() or word.lower() in ("the", "a", "an")
     elif kind in ("number", "duration", "share"):
         opens = word[:1].isdigit() or gate.fits_type(word, "number") or gate.fits_type(word, kind) or \
@@ -223,6 +228,8 @@ def read(gen: Generator, question: str, passages: Sequence[Passage], *, max_toke
         pieces = gen.stream(prompt, max_tokens=max_tokens * 3, temperature=temperature, stop=())
         return ReaderRun(prompt, "chat", pieces)
     constraint = copy_constraint(gen, passages, gate.expected_type(question), question)
+    if not constraint.start_positions:  # nothing of the asked type to copy: no answer, and no need to ask the model
+        return ReaderRun(prompt, "extract", iter(()), constraint)
     pieces = gen.stream(prompt, max_tokens=max_tokens, temperature=temperature, stop=prompts.COMPLETION_STOP,
                         allowed=constraint)
     return ReaderRun(prompt, "extract", pieces, constraint)

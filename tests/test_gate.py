@@ -9,9 +9,15 @@ def test_expected_answer_types():
     assert gate.expected_type("On what date did the talks start?") == "date"
     assert gate.expected_type("In which month did they return?") == "month"
     assert gate.expected_type("What kind of approach did he urge when dealing with Kabul?") == ""
-    assert gate.expected_type("What is the name of the envoy?") == "name"
+    assert gate.expected_type("What is the name of the envoy?") == "person"  # a role: a person is asked for
     assert gate.expected_type("When is the second round?") == "time"
-    assert gate.expected_type("Who is Russia's ambassador?") == "name"
+    assert gate.expected_type("Who is Russia's ambassador?") == "person"
+    assert gate.expected_type("Who has criticised the decision?") == "name"  # a group or a state may answer
+    assert gate.expected_type("In which city were the talks?") == "name"
+    assert gate.expected_type("Where were the talks held?") == "place"
+    assert gate.expected_type("How long did the war last?") == "duration"
+    assert gate.expected_type("What share of voters agreed?") == "share"
+    assert gate.expected_type("What is the total value of the deals?") == "number"
     assert gate.expected_type("What did Lavrov praise?") == ""
 
 
@@ -25,6 +31,21 @@ def test_span_type_checks():
     assert not gate.fits_type("in 2021", "date") and gate.fits_type("June 2", "date")
     assert gate.fits_type("in August 2021", "month") and not gate.fits_type("in 2021", "month")
     assert gate.fits_type("anything", "")
+
+
+def test_who_is_the_role_wants_a_person_not_a_country_or_a_month():
+    q = "Who is the new ambassador to Russia?"
+    assert gate.fits_type("Dmitry Zhirnov", "person", q)
+    assert not gate.fits_type("Afghanistan", "person", q)  # supported by the sentence, but no person
+    assert not gate.fits_type("the United Arab Emirates", "person", q)
+    assert gate.fits_type("Afghanistan", "name", "Which country did he visit?")
+    assert not gate.fits_type("June 2", "name", q) and not gate.fits_type("on Friday", "person", q)
+
+
+def test_a_place_is_a_new_name():
+    q = "Where were the Russia-Ukraine talks held?"
+    assert gate.fits_type("in Istanbul", "place", q)
+    assert not gate.fits_type("in peace talks with Russia", "place", q)  # Russia is the question's own word
 
 
 def test_echo_of_the_question_is_not_an_answer():

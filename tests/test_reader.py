@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rag.generation import _Mask
-from rag.reader import TYPED_MAX_WORDS, copy_constraint
+from rag.reader import TYPED_MAX_WORDS, copy_constraint, read
 from rag.records import Chunk, Passage
 
 from .conftest import FakeGenerator
@@ -74,3 +74,17 @@ def test_a_typed_answer_is_cut_at_the_word_limit():
     below = c(gen.tokenize(" " + " ".join(words[:TYPED_MAX_WORDS - 1])))
     assert gen.tokenize(" " + words[TYPED_MAX_WORDS - 1])[0] in below  # one word short: it may go on
     assert c(gen.tokenize(" " + " ".join(words[:TYPED_MAX_WORDS]))) == {0}  # at the limit only the newline (stop)
+
+
+def test_a_place_starts_at_a_locative_preposition_or_the_name_after_it():
+    gen = FakeGenerator()
+    text = "Talks outlining Moscow's positions will be held in Istanbul next week."
+    c = copy_constraint(gen, [passage(text)], "place", "Where will the talks be held?")
+    assert {gen.detokenize([t]).strip() for t in c([])} == {"in", "Istanbul"}  # not "Moscow's": no "in" before it
+
+
+def test_no_start_of_the_asked_type_means_no_generation():
+    gen = FakeGenerator(["Ukraine"])
+    text = "Russia will send the same delegation to the talks with Ukraine."
+    run = read(gen, "How many delegates will Russia send?", [passage(text)], max_tokens=16, temperature=0.0)
+    assert list(run.pieces) == [] and gen.prompts == []  # no number in the sentence: the model is not asked
