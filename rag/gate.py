@@ -5,12 +5,12 @@ The relevance threshold is calibrated on the dev set by `rag calibrate` and stor
 
 >>> expected_type("How many runners registered?"), expected_type("When did it open?"), expected_type("Why?")
 ('number', 'time', '')
->>> fits_type("More than 4,000", "number"), fits_type("the governor", "number")
-(True, False)
+>>> fits_type("More than 4,000", "number"), fits_type("the governor", "number"), fits_type("many nations", "number")
+(True, False, False)
 >>> fits_type("in 2021", "date"), fits_type("on Friday", "date")
 (False, True)
->>> fits_type("the Taliban", "name", "Who leads the Taliban?")
-False
+>>> fits_type("the Taliban", "name", "Who leads the Taliban?"), fits_type("Russia", "name", "Which Russian firm?")
+(False, False)
 >>> expected_type("Who is the new ambassador?"), expected_type("Who criticised the move?")
 ('person', 'name')
 >>> expected_type("Where will the talks be held?"), fits_type("in Istanbul", "place"), fits_type("in talks", "place")
@@ -30,6 +30,7 @@ False
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -45,8 +46,11 @@ _TIME_WORDS = set(_MONTHS) | set(
     "year years decade decades century spring summer autumn fall winter morning evening night ago since "
     "recently earlier later last next".split())
 # Nouns whose instances have proper names: "In which city ...?" is answered by a name ("Istanbul").
-_NAMED = ("city", "cities", "country", "countries", "nation", "nations", "town", "capital", "state", "province",
-          "court", "agency", "organisation", "organization", "company", "newspaper", "outlet", "party")
+_NAMED = ("city", "cities", "country", "countries", "nation", "nations", "town", "towns", "capital", "state",
+          "states", "province", "provinces", "court", "courts", "agency", "agencies", "organisation", "organisations",
+          "organization", "organizations", "company", "companies", "firm", "firms", "manufacturer", "manufacturers",
+          "bank", "banks", "newspaper", "newspapers", "outlet", "outlets", "party", "parties", "university")
+_AUX = "(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|the|a|an|his|her|its|their)"
 _UNITS = set("year years month months week weeks day days hour hours minute minutes decade decades century "
              "centuries".split())
 _FRACTIONS = set("percent percentage half halves third thirds quarter quarters majority minority".split())
@@ -62,12 +66,12 @@ _COUNTRIES = [line.strip() for line in (Path(__file__).with_name("data") / "coun
 _COUNTRY = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(_COUNTRIES, key=len, reverse=True)) + r")\b")
 _NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                     "hundred hundreds thousand thousands million millions billion billions dozen dozens "
-                    "first second third fourth fifth half no none zero several few many".split())
+                    "first second third fourth fifth half no none zero".split())  # not "many": it answers no "how many"
 
 
 def expected_type(question: str) -> str:
-    """'number', 'duration', 'share', 'year', 'month', 'date', 'time', 'place', 'person', 'name' or '' (any),
-    from the question's wh-phrase."""
+    """'number', 'duration', 'share', 'year', 'month', 'date', 'weekday', 'time', 'place', 'person', 'name' or
+    '' (any), from the question's wh-phrase."""
     q = question.lower().strip()
     if re.search(r"\bhow long\b(?! ago)", q):
         return "duration"
@@ -76,6 +80,8 @@ def expected_type(question: str) -> str:
     if re.search(r"\bhow (many|much|old|far|big|large)\b|\bwhat (number|amount)\b", q) or re.search(
             r"\bwhat (is|was|are|were) (the |its |their )?(\w+ )?(value|cost|price|worth|population|amount)\b", q):
         return "number"
+    if re.search(r"\bday of the week\b", q):
+        return "weekday"
     m = re.search(r"\b(what|which) (year|month|date|day)\b", q)
     if m:
         return {"year": "year", "month": "month"}.get(m.group(2), "date")
@@ -87,7 +93,8 @@ def expected_type(question: str) -> str:
     if re.search(r"^(and |but |so )?(who|whom|whose)\b|\b(who|whom)\b|\bwhat is (the|his|her|its|their) name\b", q):
         # "Who is the ambassador?", "Who wrote it?" ask for a person; "Who criticised it?" may be a group or a state
         return "person" if _ROLES & set(words(q)) or re.search(_PERSON_VERBS, q) else "name"
-    if re.search(rf"\b(which|what) ({'|'.join(_NAMED)})\b", q):  # "which city", "what newspaper": a proper name
+    # "which city", "which Russian companies", "what newspaper": a proper name (not "what did the court say")
+    if re.search(rf"\b(which|what) ((?!{_AUX}\b)\w+ ){{0,2}}({'|'.join(_NAMED)})\b", q):
         return "name"
     return ""
 
@@ -115,6 +122,8 @@ def fits_type(span: str, kind: str, question: str = "") -> bool:
         return has_year
     if kind == "month":
         return months
+    if kind == "weekday":
+        return any(w in _WEEKDAYS | _RELATIVE_DAYS for w in ws)
     if kind == "date":
         return (months and has_digit) or any(w in _WEEKDAYS | _RELATIVE_DAYS for w in ws)
     if kind == "time":
@@ -123,9 +132,23 @@ def fits_type(span: str, kind: str, question: str = "") -> bool:
         if kind == "person":  # a country is not a person: "Afghanistan" cannot answer "who is the new ambassador?"
             span = _COUNTRY.sub(" ", span)
         asked = set(words(question))
-        return any(w[:1].isupper() and w.lower() not in asked and w.lower() not in STOPWORDS
+        # Up to a demonym for names ("Russia" is no answer to "which Russian firm?") but not for places ("in
+        # Afghanistan" does say where the Afghan money is held).
+        same = (lambda w: w in asked) if kind == "place" else (lambda w: _is_asked(w, asked))
+        return any(w[:1].isupper() and not same(w.lower()) and w.lower() not in STOPWORDS
                    and w.lower() not in _CALENDAR for w in re.findall(r"[A-Za-z][\w’']*", span))
     return True
+
+
+def _is_asked(word: str, asked: set[str]) -> bool:
+    """Is `word` one of the question's words, up to a demonym ("Russia" for "Russian", "Afghanistan" for "Afghan")?"""
+    if word in asked:
+        return True
+    for a in asked:
+        n = len(os.path.commonprefix([a, word]))
+        if n >= 5 and n >= min(len(a), len(word)) - 2:
+            return True
+    return False
 
 
 def echoes_question(span: str, question: str) -> bool:

@@ -200,7 +200,7 @@ def _starts_type(window: Sequence[str], kind: str, question: str = "", before: s
     elif kind in ("number", "duration", "share"):
         opens = word[:1].isdigit() or gate.fits_type(word, "number") or gate.fits_type(word, kind) or \
             word.lower() in ("over", "more", "about", "nearly", "almost", "some", "up", "at", "around", "roughly",
-                             "a", "an", "the", "for", "less", "fewer")
+                             "a", "an", "the", "for", "less", "fewer", "several", "last", "past", "next", "within")
     else:  # time, year, month, date
         opens = word[:1].isdigit() or gate.fits_type(word, "time") or word.lower() in _TIME_START
     return opens and gate.fits_type(" ".join(window), kind, question)

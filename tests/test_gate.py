@@ -18,12 +18,16 @@ def test_expected_answer_types():
     assert gate.expected_type("How long did the war last?") == "duration"
     assert gate.expected_type("What share of voters agreed?") == "share"
     assert gate.expected_type("What is the total value of the deals?") == "number"
+    assert gate.expected_type("What day of the week was it issued?") == "weekday"
+    assert gate.expected_type("Which Russian companies signed the deals?") == "name"
     assert gate.expected_type("What did Lavrov praise?") == ""
 
 
 def test_span_type_checks():
     assert gate.fits_type("over 15,000", "number") and gate.fits_type("nine-year conflict", "number")
     assert not gate.fits_type("the Kremlin", "number")
+    assert not gate.fits_type("many Western nations", "number")  # "how many?" is not answered by "many"
+    assert gate.fits_type("on Thursday", "weekday") and not gate.fits_type("June 2", "weekday")
     assert gate.fits_type("on Thursday", "time") and gate.fits_type("in August 2021", "time")
     assert not gate.fits_type("in Kabul", "time")
     assert gate.fits_type("Dmitry Zhirnov", "name", "Who is the ambassador?")
@@ -65,3 +69,13 @@ def test_calibrated_threshold_is_read_from_the_calibration_file(tmp_path, monkey
         assert gate.calibrated_threshold() == 0.0
     finally:
         gate.calibrated_threshold.cache_clear()
+
+
+def test_named_nouns_after_which_but_not_inside_a_clause():
+    assert gate.expected_type("What did the court decide?") == ""
+    assert gate.expected_type("Which new Afghan banks opened?") == "name"
+
+
+def test_a_demonym_of_the_question_is_no_new_name_but_still_a_place():
+    assert not gate.fits_type("Russia", "name", "Which Russian companies signed the deals?")
+    assert gate.fits_type("in Afghanistan’s central bank", "place", "Where was the Afghan money held?")
