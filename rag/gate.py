@@ -140,6 +140,16 @@ def fits_type(span: str, kind: str, question: str = "") -> bool:
     return True
 
 
+def wants_list(question: str) -> bool:
+    """Does the question ask for several named things ("Which countries ...?")? Then "A and B" is the answer.
+
+    >>> wants_list("In which countries were there attacks?"), wants_list("Which country was first?")
+    (True, False)
+    """
+    plural = [n for n in _NAMED if n.endswith("s") and n[:-1] in _NAMED or n.endswith("ies")]
+    return bool(re.search(rf"\b(which|what) ((?!{_AUX}\b)\w+ ){{0,2}}({'|'.join(plural)})\b", question.lower()))
+
+
 def _is_asked(word: str, asked: set[str]) -> bool:
     """Is `word` one of the question's words, up to a demonym ("Russia" for "Russian", "Afghanistan" for "Afghan")?"""
     if word in asked:

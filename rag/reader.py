@@ -61,7 +61,7 @@ class CopySpans:
     def __init__(self, sources: Sequence[Sequence[int]], stop_ids: set[int], starts: Sequence[Sequence[int]],
                  can_stop: Callable[[Sequence[int]], bool] | None = None,
                  prior: Sequence[Sequence[float]] | None = None, bias: float = 0.0, max_words: int = 0,
-                 word_tokens: set[int] | None = None) -> None:
+                 word_tokens: set[int] | None = None, join_ids: set[int] | None = None) -> None:
         self.sources = [list(s) for s in sources]
         self.stop_ids = set(stop_ids)
         self.start_positions = [(k, i) for k, pos in enumerate(starts) for i in pos if i < len(self.sources[k])]
@@ -70,6 +70,7 @@ class CopySpans:
         self.can_stop = can_stop  # may the answer end here? (it must add something the question lacks)
         self.max_words = max_words  # 0 = as long as the sentence
         self.word_tokens = word_tokens  # tokens that begin a word (to count words against max_words)
+        self.join_ids = set(join_ids or ())  # "," and " and": a list answer may not stop right before them
         self.confidences: list[float] = []  # filled by the decoder: P(chosen token | allowed tokens) per step
 
     def _matches(self, g: Sequence[int]) -> list[tuple[int, int]]:
@@ -86,7 +87,8 @@ class CopySpans:
         n = len(g)
         allowed = {self.sources[k][i + n] for k, i in matches if i + n < len(self.sources[k])}
         if not allowed or self.can_stop is None or self.can_stop(g):
-            allowed |= self.stop_ids  # at a sentence's end the answer must stop, ready or not
+            if not allowed & self.join_ids:  # "Afghanistan" must go on to "... and Russia" when a list is asked
+                allowed |= self.stop_ids  # at a sentence's end the answer must stop, ready or not
         return allowed
 
     def bias(self, generated: Sequence[int]) -> dict[int, float]:
@@ -176,8 +178,9 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
         span = gen.detokenize(generated)
         return not gate.echoes_question(span, question) and gate.fits_type(span, kind, question)
 
+    join_ids = {t for w in (",", " and") for t in gen.tokenize(w)[:1]} if gate.wants_list(question) else set()
     return CopySpans(sources, stop_ids, starts, can_stop if question else None, prior, ANCHOR_BIAS,
-                     max_words=TYPED_MAX_WORDS if kind else 0, word_tokens=word_tokens)
+                     max_words=TYPED_MAX_WORDS if kind else 0, word_tokens=word_tokens, join_ids=join_ids)
 
 
 _LOCATIVE = {"in", "at", "near", "inside", "outside", "across", "from", "to", "into", "within", "throughout", "on"}

@@ -88,3 +88,13 @@ def test_no_start_of_the_asked_type_means_no_generation():
     text = "Russia will send the same delegation to the talks with Ukraine."
     run = read(gen, "How many delegates will Russia send?", [passage(text)], max_tokens=16, temperature=0.0)
     assert list(run.pieces) == [] and gen.prompts == []  # no number in the sentence: the model is not asked
+
+
+def test_a_list_question_may_not_stop_before_the_next_item():
+    gen = FakeGenerator()
+    text = "The group was responsible for attacks in both Afghanistan and Russia last year."
+    plural = copy_constraint(gen, [passage(text)], "name", "In which countries did the group attack?")
+    single = copy_constraint(gen, [passage(text)], "name", "In which country did the group attack?")
+    afghanistan = gen.tokenize(" Afghanistan")
+    assert plural(afghanistan) == set(gen.tokenize(" and"))  # must go on to "and Russia"
+    assert single(afghanistan) == set(gen.tokenize(" and")) | {0}  # may stop
