@@ -61,7 +61,8 @@ class CopySpans:
     def __init__(self, sources: Sequence[Sequence[int]], stop_ids: set[int], starts: Sequence[Sequence[int]],
                  can_stop: Callable[[Sequence[int]], bool] | None = None,
                  prior: Sequence[Sequence[float]] | None = None, bias: float = 0.0, max_words: int = 0,
-                 word_tokens: set[int] | None = None, join_ids: set[int] | None = None) -> None:
+                 word_tokens: set[int] | None = None, join_ids: set[int] | None = None,
+                 break_ids: set[int] | None = None) -> None:
         self.sources = [list(s) for s in sources]
         self.stop_ids = set(stop_ids)
         self.start_positions = [(k, i) for k, pos in enumerate(starts) for i in pos if i < len(self.sources[k])]
@@ -71,6 +72,7 @@ class CopySpans:
         self.max_words = max_words  # 0 = as long as the sentence
         self.word_tokens = word_tokens  # tokens that begin a word (to count words against max_words)
         self.join_ids = set(join_ids or ())  # "," and " and": a list answer may not stop right before them
+        self.break_ids = set(break_ids or ())  # ",", ";", "—": a typed answer that is complete ends there
         self.confidences: list[float] = []  # filled by the decoder: P(chosen token | allowed tokens) per step
 
     def _matches(self, g: Sequence[int]) -> list[tuple[int, int]]:
@@ -89,7 +91,17 @@ class CopySpans:
         if not allowed or self.can_stop is None or self.can_stop(g):
             if not allowed & self.join_ids:  # "Afghanistan" must go on to "... and Russia" when a list is asked
                 allowed |= self.stop_ids  # at a sentence's end the answer must stop, ready or not
+                if self.can_stop is not None and all(self._breaks(k, i + n) for k, i in matches):
+                    return set(self.stop_ids)  # "in Istanbul", not "in Istanbul, according to a statement on"
         return allowed
+
+    def _breaks(self, k: int, j: int) -> bool:
+        """Does source k break off at position j (a ";" or dash, or a comma before a word, not "15,000")?"""
+        src = self.sources[k]
+        if j >= len(src) or src[j] not in self.break_ids:
+            return False
+        after = src[j + 1] if j + 1 < len(src) else None
+        return after is None or self.word_tokens is None or after in self.word_tokens or after in self.break_ids
 
     def bias(self, generated: Sequence[int]) -> dict[int, float]:
         """Logit bonus per allowed next token: bias * the best prior among the start positions it continues.
@@ -179,8 +191,12 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
         return not gate.echoes_question(span, question) and gate.fits_type(span, kind, question)
 
     join_ids = {t for w in (",", " and") for t in gen.tokenize(w)[:1]} if gate.wants_list(question) else set()
+    # A complete typed answer ends at a clause break; dates go on ("June 2, 2025"), and so do lists.
+    clause = kind and kind not in ("date", "time", "year", "month") and not join_ids
+    break_ids = {t for w in (",", ";", "—", " —") for t in gen.tokenize(w)[:1]} if clause else set()
     return CopySpans(sources, stop_ids, starts, can_stop if question else None, prior, ANCHOR_BIAS,
-                     max_words=TYPED_MAX_WORDS if kind else 0, word_tokens=word_tokens, join_ids=join_ids)
+                     max_words=TYPED_MAX_WORDS if kind else 0, word_tokens=word_tokens, join_ids=join_ids,
+                     break_ids=break_ids)
 
 
 _LOCATIVE = {"in", "at", "near", "inside", "outside", "across", "from", "to", "into", "within", "throughout", "on"}

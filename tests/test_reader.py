@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rag.generation import _Mask
-from rag.reader import TYPED_MAX_WORDS, copy_constraint, read
+from rag.reader import TYPED_MAX_WORDS, CopySpans, copy_constraint, read
 from rag.records import Chunk, Passage
 
 from .conftest import FakeGenerator
@@ -98,3 +98,14 @@ def test_a_list_question_may_not_stop_before_the_next_item():
     afghanistan = gen.tokenize(" Afghanistan")
     assert plural(afghanistan) == set(gen.tokenize(" and"))  # must go on to "and Russia"
     assert single(afghanistan) == set(gen.tokenize(" and")) | {0}  # may stop
+
+
+def test_a_complete_typed_answer_ends_at_a_clause_break_but_not_inside_a_number():
+    # ids: 1 " in", 2 " Istanbul", 9 ",", 3 " according"; 4 " ", 5 "1", 6 "5", 7 "000", 8 " personnel"
+    stop = {0}
+    place = CopySpans([[1, 2, 9, 3]], stop, starts=[[0]], can_stop=lambda g: len(g) >= 2,
+                      word_tokens={1, 2, 3}, break_ids={9})
+    assert place([1, 2]) == stop  # "in Istanbul" is complete and a comma follows: it ends there
+    number = CopySpans([[4, 5, 6, 9, 7, 8]], stop, starts=[[0]], can_stop=lambda g: len(g) >= 2,
+                       word_tokens={4, 8}, break_ids={9})
+    assert 9 in number([4, 5, 6])  # "15" may go on to "15,000": that comma is inside a number
