@@ -74,10 +74,15 @@ class CopySpans:
         self.join_ids = set(join_ids or ())  # "," and " and": a list answer may not stop right before them
         self.break_ids = set(break_ids or ())  # ",", ";", "—": a typed answer that is complete ends there
         self.confidences: list[float] = []  # filled by the decoder: P(chosen token | allowed tokens) per step
+        self._memo: tuple[tuple[int, ...], list[tuple[int, int]]] | None = None
 
     def _matches(self, g: Sequence[int]) -> list[tuple[int, int]]:
-        n = len(g)
-        return [(k, i) for k, i in self.start_positions if self.sources[k][i:i + n] == list(g)]
+        """Start positions whose run begins with `g`; the decoder asks twice per token (allowed, then bias)."""
+        key = tuple(g)
+        if self._memo is None or self._memo[0] != key:
+            n, want = len(key), list(key)
+            self._memo = (key, [(k, i) for k, i in self.start_positions if self.sources[k][i:i + n] == want])
+        return self._memo[1]
 
     def __call__(self, generated: Sequence[int]) -> set[int]:
         g = list(generated)
