@@ -63,8 +63,9 @@ def build(rag: RAG, upload_dir: Path) -> gr.Blocks:
             with gr.Row():
                 top_k = gr.Slider(1, 20, value=s.top_k, step=1, label="Passages retrieved",
                                   info="Chunks fetched from the index for each question (top k).")
-                max_passages = gr.Slider(1, 12, value=s.max_passages, step=1, label="Sentences shown to the model",
-                                         info="Numbered sentences the model picks its answer from.")
+                max_passages = gr.Slider(0, 12, value=s.max_passages, step=1, label="Sentences shown to the model",
+                                         info="Numbered sentences the model picks its answer from "
+                                              "(0 = chosen from the model: 1 for a base model, 3 for a chat model).")
                 temperature = gr.Slider(0, 1.5, value=s.temperature, step=0.1, label="Temperature",
                                         info="0 = the same question always gets the same answer.")
                 gr.Textbox(rag.model_name, label="Model in use", interactive=False, elem_id="model-name")

@@ -48,10 +48,9 @@ class Settings:
     candidates: int = 30  # per retriever before fusion: deep enough that RRF can promote a lexical-only hit
     rrf_k: int = 60  # the constant from Cormack et al. (2009); damps the head of each ranking
     # --- reader
-    # Sentences shown to the reader. Measured on the dev set with the 270M model (share of answer spans
-    # right): 1 -> 0.64, 2 -> 0.50, 3 -> 0.45, 6 -> 0.40. The best-scored sentence holds the answer for 8 in
-    # 10 questions; a second one costs the tiny model more in distraction than it adds in recall.
-    max_passages: int = 1
+    # Sentences shown to the reader; 0 = chosen from the model (reader.sentences_to_read): 1 for a base model
+    # read with the few-shot copy prompt, 3 for a model with a chat template.
+    max_passages: int = 0
     context_tokens: int = 900  # token budget for the sources block of the prompt (keeps prefill < 1 s)
     max_tokens: int = 48  # answers are short spans; long generations from a base model drift
     temperature: float = 0.0  # deterministic by default: same question, same answer

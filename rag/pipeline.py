@@ -22,7 +22,7 @@ from .followup import normalise_history, rewrite
 from .generation import Generator, LlamaGenerator, default_model_path
 from .grounding import check_answer
 from .indexing import Progress, ingest
-from .reader import read
+from .reader import read, sentences_to_read
 from .records import Answer, Claim, Hit, IngestReport, Passage, Timings
 from .retrieval import Retriever
 from .store import ChromaStore
@@ -40,6 +40,8 @@ class Article:
     chunks: int
     key: str
 
+
+CLOSEST = 3  # sentences an abstention lists as the closest the articles came to an answer
 
 class RAG:
     """The product's public API. `RAG()` uses the defaults; models load on first use (or `load()`)."""
@@ -123,14 +125,19 @@ class RAG:
 
     def passages(self, question: str, history: Any = None, settings: Settings | None = None
                  ) -> tuple[str, list[Passage]]:
-        """The retrieval query (follow-ups rewritten) and the numbered sentences the reader would see."""
+        """The retrieval query (follow-ups rewritten) and the best sentences, numbered: the reader sees the
+        first `reads(settings)`; an abstention lists up to CLOSEST."""
         s = settings or self.settings
         query = rewrite(question, normalise_history(history))
         hits = self.retrieve(query, s.top_k)
         scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder, question)
         gen = self.generator
-        return query, psg.select(scored, max_passages=s.max_passages, token_budget=s.context_tokens,
+        return query, psg.select(scored, max_passages=max(self.reads(s), CLOSEST), token_budget=s.context_tokens,
                                  count_tokens=lambda t: len(gen.tokenize(t)))
+
+    def reads(self, settings: Settings | None = None) -> int:
+        """How many sentences the reader sees (`max_passages`, or chosen from the model when it is 0)."""
+        return sentences_to_read(self.generator, (settings or self.settings).max_passages)
 
     def ask(self, question: str, history: Any = None, **options: Any) -> Answer:
         """Answer `question` from the articles; `history` is earlier turns ([{"role", "content"}] or pairs)."""
@@ -150,13 +157,14 @@ class RAG:
         s = self.settings.with_overrides(**{k: v for k, v in options.items() if v is not None})
         question = self._check_question(question)
         gen = self.generator
-        query, shown = self.passages(question, history, s)
+        query, closest = self.passages(question, history, s)
+        shown = closest[:self.reads(s)]
         t_retrieved = time.perf_counter()
         threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()
         best = shown[0].score if shown else 0.0
         base = dict(question=question, retrieval_query=query, confidence=best, model=gen.name)
         if not shown or best < threshold:
-            yield self._abstain(base, shown, t0, t_retrieved, None)
+            yield self._abstain(base, closest, t0, t_retrieved, None)
             return
 
         run = read(gen, question, shown, max_tokens=s.max_tokens, temperature=s.temperature)
@@ -171,17 +179,18 @@ class RAG:
         timing = (t0, t_retrieved, first)
         base["reader_confidence"] = run.first_token_confidence
         if run.style == "extract":
-            yield self._from_span(base, raw, question, shown, timing)
+            yield self._from_span(base, raw, question, shown, closest, timing)
         else:
-            yield self._from_chat(base, raw, shown, timing)
+            yield self._from_chat(base, raw, shown, closest, timing)
 
     # ------------------------------------------------------------------ answer assembly
-    def _from_span(self, base: dict, span: str, question: str, shown: list[Passage], timing: tuple) -> Answer:
+    def _from_span(self, base: dict, span: str, question: str, shown: list[Passage], closest: list[Passage],
+                   timing: tuple) -> Answer:
         span = span.strip().strip(",;:").strip()
         source = find_source(span, shown)
         if source is None or gate.echoes_question(span, question) \
                 or not gate.fits_type(span, gate.expected_type(question), question):
-            return self._abstain(base, shown, *timing)
+            return self._abstain(base, closest, *timing)
         # The span alone could be a wrong pick from the right sentence ("Muttaqi" for "who is the ambassador"),
         # which no word-level check can catch; quoting the sentence it came from makes every answer checkable.
         sentence = " ".join(source.sentence.split())
@@ -191,9 +200,10 @@ class RAG:
             text = f"{span} — “{sentence}” [{source.n}]"
         return self._finish(base, text, shown, timing, short=span)
 
-    def _from_chat(self, base: dict, raw: str, shown: list[Passage], timing: tuple) -> Answer:
+    def _from_chat(self, base: dict, raw: str, shown: list[Passage], closest: list[Passage],
+                   timing: tuple) -> Answer:
         if not raw or prompts.NOT_IN_SOURCES.lower() in raw.lower():
-            return self._abstain(base, shown, *timing)
+            return self._abstain(base, closest, *timing)
         return self._finish(base, raw, shown, timing)
 
     def _finish(self, base: dict, text: str, shown: list[Passage], timing: tuple, short: str = "") -> Answer:
@@ -214,7 +224,7 @@ class RAG:
                       short=short, timings=self._timings(t0, t_ret, first))
 
     def _abstain(self, base: dict, shown: Sequence[Passage], t0: float, t_ret: float, first: float | None) -> Answer:
-        closest = [citation(p, i + 1) for i, p in enumerate(shown[:3])]
+        closest = [citation(p, i + 1) for i, p in enumerate(shown[:CLOSEST])]
         return Answer(**base, text=prompts.ABSTAIN_MESSAGE, abstained=True, closest=closest,
                       timings=self._timings(t0, t_ret, first))
 

@@ -80,7 +80,7 @@ def main() -> int:
     q = questions[0]
     hits = rag.retrieve(q)
     shown = psg.select(psg.score_sentences(q, psg.candidate_sentences(hits), rag.embedder),
-                       max_passages=rag.settings.max_passages, token_budget=rag.settings.context_tokens,
+                       max_passages=rag.reads(), token_budget=rag.settings.context_tokens,
                        count_tokens=lambda t: len(gen.tokenize(t)))
     prompt = build_prompt(q, shown, chat=False)
     count = lambda t: len(gen.tokenize(t))  # noqa: E731

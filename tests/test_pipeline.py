@@ -39,7 +39,26 @@ def test_span_not_in_the_sources_cannot_be_generated_and_abstains(ingested, fake
     rag, _ = make(ingested, fake_embedder, " Vladimir Ivanovsky")
     a = rag.ask(Q)
     assert a.abstained and a.text == prompts.ABSTAIN_MESSAGE
-    assert a.citations == [] and 1 <= len(a.closest) <= 3
+    assert a.citations == [] and len(a.closest) == 3  # the reader saw one sentence; the abstention lists three
+    assert [c.n for c in a.closest] == [1, 2, 3]
+
+
+def shown_sources(prompt) -> int:
+    """How many numbered sources a prompt shows to the model (the query part of a few-shot prompt)."""
+    text = prompt.messages[1][1] if prompt.messages else prompt.text[len(prompts.FEW_SHOT_PREFIX):]
+    return sum(line.startswith("[") for line in text.splitlines())
+
+
+def test_sentences_read_follow_the_model_unless_set(ingested, fake_embedder):
+    base, base_gen = make(ingested, fake_embedder, " Dmitry Zhirnov")
+    chat, chat_gen = make(ingested, fake_embedder, "Dmitry Zhirnov is the ambassador [1].", chat=True)
+    fixed, fixed_gen = make(ingested, fake_embedder, "Dmitry Zhirnov is the ambassador [1].", chat=True,
+                            max_passages=2)
+    for rag in (base, chat, fixed):
+        rag.ask(Q)
+    assert shown_sources(base_gen.prompts[0]) == 1  # the few-shot copy reader: the best sentence only
+    assert shown_sources(chat_gen.prompts[0]) == 3  # a chat model picks among the best three
+    assert shown_sources(fixed_gen.prompts[0]) == 2  # max_passages set: it wins
 
 
 def test_answer_of_the_wrong_type_or_echo_abstains(ingested, fake_embedder):
