@@ -50,6 +50,9 @@ _NAMED = ("city", "cities", "country", "countries", "nation", "nations", "town",
           "states", "province", "provinces", "court", "courts", "agency", "agencies", "organisation", "organisations",
           "organization", "organizations", "company", "companies", "firm", "firms", "manufacturer", "manufacturers",
           "bank", "banks", "newspaper", "newspapers", "outlet", "outlets", "party", "parties", "university")
+# Of those, the nouns a country can answer ("which nation", "which state"); a country is no company or court.
+_GEO = {"city", "cities", "country", "countries", "nation", "nations", "town", "towns", "capital", "state", "states",
+        "province", "provinces"}
 _AUX = "(did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|the|a|an|his|her|its|their)"
 _UNITS = set("year years month months week weeks day days hour hours minute minutes decade decades century "
              "centuries".split())
@@ -59,6 +62,10 @@ _ROLES = set("ambassador ambassadors minister ministers president presidents lea
              "chief chiefs spokesman spokeswoman spokesperson governor mayor director ceo chairman chairwoman chair "
              "commander secretary king queen premier chancellor author writer reporter editor founder judge "
              "negotiator representative emir prince successor predecessor".split())
+# Heads of institution names: "the Russian Supreme Court" is no answer to "who is the supreme leader?"
+_INSTITUTION = re.compile(r"\b(?:[A-Z][\w’'-]*\s+)*(Court|Ministry|Council|Government|Parliament|Assembly|Committee|"
+                          r"Commission|Agency|Bank|Party|Army|Police|University|Office|Department|Union|"
+                          r"Organi[sz]ation|Embassy|Senate|Congress|Cabinet|Bureau)\b")
 _PERSON_VERBS = (r"\bwho (heads|headed|leads|led|wrote|writes|chairs|chaired|runs|ran|founded|directs|directed|"
                  r"commands|commanded|authored)\b")
 _COUNTRIES = [line.strip() for line in (Path(__file__).with_name("data") / "countries.txt").read_text(
@@ -94,9 +101,19 @@ def expected_type(question: str) -> str:
         # "Who is the ambassador?", "Who wrote it?" ask for a person; "Who criticised it?" may be a group or a state
         return "person" if _ROLES & set(words(q)) or re.search(_PERSON_VERBS, q) else "name"
     # "which city", "which Russian companies", "what newspaper": a proper name (not "what did the court say")
-    if re.search(rf"\b(which|what) ((?!{_AUX}\b)\w+ ){{0,2}}({'|'.join(_NAMED)})\b", q):
+    if named_noun(q):
         return "name"
     return ""
+
+
+def named_noun(question: str) -> str:
+    """The noun after "which"/"what" whose instances have proper names ("city" in "In which city ...?"), or ''.
+
+    >>> named_noun("Which Serbian arms manufacturer made them?"), named_noun("What did the court say?")
+    ('manufacturer', '')
+    """
+    m = re.search(rf"\b(which|what) ((?!{_AUX}\b)\w+ ){{0,2}}(?P<noun>{'|'.join(_NAMED)})\b", question.lower())
+    return m.group("noun") if m else ""
 
 
 _CALENDAR = set(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
@@ -129,7 +146,9 @@ def fits_type(span: str, kind: str, question: str = "") -> bool:
     if kind == "time":
         return has_year or any(w in _TIME_WORDS for w in ws)
     if kind in ("name", "person", "place"):  # a place is named too: "in Istanbul", "in Afghanistan’s central bank"
-        if kind == "person":  # a country is not a person: "Afghanistan" cannot answer "who is the new ambassador?"
+        if kind == "person":  # a country or an institution is not a person: "Afghanistan" or "the Supreme Court"
+            span = _COUNTRY.sub(" ", _INSTITUTION.sub(" ", span))  # cannot answer "who is the new ambassador?"
+        elif named_noun(question) and named_noun(question) not in _GEO:  # a country is no company, court or bank
             span = _COUNTRY.sub(" ", span)
         asked = set(words(question))
         # Up to a demonym for names ("Russia" is no answer to "which Russian firm?") but not for places ("in

@@ -46,6 +46,17 @@ def test_who_is_the_role_wants_a_person_not_a_country_or_a_month():
     assert not gate.fits_type("June 2", "name", q) and not gate.fits_type("on Friday", "person", q)
 
 
+def test_an_institution_is_no_person_and_a_country_is_no_company():
+    q = "Who is the chief justice?"
+    assert not gate.fits_type("the Russian Supreme Court", "person", q)
+    assert not gate.fits_type("the Foreign Ministry of Kazakhstan", "person", q)
+    assert gate.fits_type("Judge Anna Petrova of the Supreme Court", "person", q)  # a person named beside it
+    assert not gate.fits_type("Russia", "name", "Which Serbian arms manufacturer made the shells?")
+    assert gate.fits_type("Yugoimport of Serbia", "name", "Which arms manufacturer made the shells?")
+    assert gate.fits_type("Russia's Supreme Court", "name", "Which court approved the move?")
+    assert gate.fits_type("Uzbekistan", "name", "Which nation followed?")  # a country does answer "which nation"
+
+
 def test_a_place_is_a_new_name():
     q = "Where were the Russia-Ukraine talks held?"
     assert gate.fits_type("in Istanbul", "place", q)
