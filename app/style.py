@@ -61,7 +61,8 @@ footer { opacity: .7; }
 #ask-row button { align-self: stretch; }
 
 /* sources */
-#sources { max-height: 580px; overflow-y: auto; padding-right: 4px; }
+/* Gradio's .block rule sets overflow: visible; without !important a tall panel spills over the settings */
+#sources { max-height: 580px; overflow-y: auto !important; padding-right: 4px; }
 .sources-empty { padding: 22px 20px; border: 1px dashed var(--border-color-primary); border-radius: 12px;
   color: var(--body-text-color-subdued); line-height: 1.55; }
 .sources-empty-title { font-weight: 700; color: var(--body-text-color); margin-bottom: 6px; font-size: 1.05rem; }

@@ -216,6 +216,24 @@ def test_chat_streams_a_cited_answer_and_shows_its_source_passage(page):
 
 
 @pytest.mark.browser
+def test_abstention_lists_the_closest_passages_and_the_tall_panel_scrolls_instead_of_overlapping(page):
+    page.ask("Which team won the 1998 football World Cup?")  # nothing in the news articles is close
+    text = page.wait_answer()
+    assert "don't say" in text
+    assert page.page.locator("#chat .abstain .closest li").count() == 3
+    page.page.locator("#sources .src-card").first.wait_for(state="visible")
+    box = page.page.evaluate("""() => {
+        const s = document.querySelector('#sources'), st = document.querySelector('#settings');
+        return {overflow: getComputedStyle(s).overflowY, bottom: s.getBoundingClientRect().bottom,
+                settingsTop: st.getBoundingClientRect().top, tall: s.scrollHeight > s.clientHeight}; }""")
+    # The three closest passages are taller than the panel: it scrolls, and nothing is drawn over the settings.
+    assert box["overflow"] in ("auto", "scroll"), box
+    assert box["bottom"] <= box["settingsTop"] + 1, box
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "abstain.png"), full_page=True)
+
+
+@pytest.mark.browser
 def test_example_question_from_the_corpus_is_asked_on_click(page):
     example = page.page.locator("#chat button.example, #chat .example").first
     example.wait_for(state="visible")
