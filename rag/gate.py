@@ -106,13 +106,16 @@ def expected_type(question: str) -> str:
     return ""
 
 
+_NAMED_NOUN = re.compile(rf"\b(which|what) ((?!{_AUX}\b)\w+ ){{0,2}}(?P<noun>{'|'.join(_NAMED)})\b")
+
+
 def named_noun(question: str) -> str:
     """The noun after "which"/"what" whose instances have proper names ("city" in "In which city ...?"), or ''.
 
     >>> named_noun("Which Serbian arms manufacturer made them?"), named_noun("What did the court say?")
     ('manufacturer', '')
     """
-    m = re.search(rf"\b(which|what) ((?!{_AUX}\b)\w+ ){{0,2}}(?P<noun>{'|'.join(_NAMED)})\b", question.lower())
+    m = _NAMED_NOUN.search(question.lower())
     return m.group("noun") if m else ""
 
 
@@ -148,7 +151,7 @@ def fits_type(span: str, kind: str, question: str = "") -> bool:
     if kind in ("name", "person", "place"):  # a place is named too: "in Istanbul", "in Afghanistan’s central bank"
         if kind == "person":  # a country or an institution is not a person: "Afghanistan" or "the Supreme Court"
             span = _COUNTRY.sub(" ", _INSTITUTION.sub(" ", span))  # cannot answer "who is the new ambassador?"
-        elif named_noun(question) and named_noun(question) not in _GEO:  # a country is no company, court or bank
+        elif named_noun(question) not in _GEO | {""}:  # a country is no company, court or bank
             span = _COUNTRY.sub(" ", span)
         asked = set(words(question))
         # Up to a demonym for names ("Russia" is no answer to "which Russian firm?") but not for places ("in

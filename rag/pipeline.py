@@ -43,6 +43,7 @@ class Article:
 
 CLOSEST = 3  # sentences an abstention lists as the closest the articles came to an answer
 
+
 class RAG:
     """The product's public API. `RAG()` uses the defaults; models load on first use (or `load()`)."""
 
