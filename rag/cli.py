@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_eval(rag, args)
     if args.command == "calibrate":
-        from .calibration import calibrate_cli
+        from .evaluation.calibration import calibrate_cli
 
         return calibrate_cli(rag, args.qa_file)
     raise AssertionError(args.command)

@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from . import gate, prompts
-from . import passages as psg
-from .citations import apply_mapping, citation, citations_for, find_source, renumber
+from .answer import gate, prompts
+from .search import passages as psg
+from .answer.citations import apply_mapping, citation, citations_for, find_source, renumber
 from .config import Settings
-from .embedding import Embedder, SentenceEmbedder
+from .models.embedding import Embedder, SentenceEmbedder
 from .errors import BadQuestion, NoIndex
-from .followup import normalise_history, rewrite
-from .generation import Generator, LlamaGenerator, default_model_path
-from .grounding import check_answer
-from .indexing import Progress, ingest
-from .reader import read, sentences_to_read
+from .search.followup import normalise_history, rewrite
+from .models.generation import Generator, LlamaGenerator, default_model_path
+from .answer.grounding import check_answer
+from .ingest.indexing import Progress, ingest
+from .answer.reader import read, sentences_to_read
 from .records import Answer, Claim, Hit, IngestReport, Passage, Timings
-from .retrieval import Retriever
+from .search.retrieval import Retriever
 from .store import ChromaStore
 
 log = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag import RAG  # noqa: E402
-from rag import passages as psg  # noqa: E402
-from rag.generation import Prompt  # noqa: E402
-from rag.reader import ANCHOR_BIAS, CopySpans, build_prompt, copy_constraint  # noqa: E402
+from rag.search import passages as psg  # noqa: E402
+from rag.models.generation import Prompt  # noqa: E402
+from rag.answer.reader import ANCHOR_BIAS, CopySpans, build_prompt, copy_constraint  # noqa: E402
 
 
 def ttft(rag: RAG, questions: list[str]) -> tuple[list[float], int]:

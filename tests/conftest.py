@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 import pytest
 
 from rag import RAG, Settings
-from rag.generation import AllowedFn, Prompt
+from rag.models.generation import AllowedFn, Prompt
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

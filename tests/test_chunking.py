@@ -1,4 +1,4 @@
-from rag.chunking import chunk_document, split_sentences
+from rag.ingest.chunking import chunk_document, split_sentences
 from rag.records import Document
 
 

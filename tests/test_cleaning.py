@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from rag.cleaning import clean_article, is_chrome
-from rag.loading import load_file
+from rag.ingest.cleaning import clean_article, is_chrome
+from rag.ingest.loading import load_file
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

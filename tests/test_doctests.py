@@ -6,8 +6,8 @@ import importlib
 
 import pytest
 
-MODULES = ["rag.chunking", "rag.cleaning", "rag.grounding", "rag.retrieval", "rag.citations", "rag.gate",
-           "rag.reader", "rag.followup", "rag.calibration",
+MODULES = ["rag.ingest.chunking", "rag.ingest.cleaning", "rag.answer.grounding", "rag.search.retrieval", "rag.answer.citations", "rag.answer.gate",
+           "rag.answer.reader", "rag.search.followup", "rag.evaluation.calibration",
            "app.examples", "app.render", "app.session", "app.streaming", "app.uploads"]
 
 

@@ -1,6 +1,6 @@
 import json
 
-from rag import gate
+from rag.answer import gate
 
 
 def test_expected_answer_types():

@@ -2,8 +2,8 @@
 
 import threading
 
-from rag import generation
-from rag.generation import LlamaGenerator, Prompt
+from rag.models import generation
+from rag.models.generation import LlamaGenerator, Prompt
 
 
 class _FakeLlama:

@@ -1,6 +1,6 @@
 """The deterministic checker on hand-made cases: supported, unsupported, partial."""
 
-from rag.grounding import check_answer, check_claim, lexical_support, split_claims
+from rag.answer.grounding import check_answer, check_claim, lexical_support, split_claims
 
 P = {
     1: "Russian Ambassador to Afghanistan Dmitry Zhirnov met Amir Khan Muttaqi in Kabul on Thursday.",

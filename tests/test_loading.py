@@ -3,7 +3,7 @@ import json
 import pytest
 
 from rag.errors import BadInput
-from rag.loading import load_file, load_paths, parse_html
+from rag.ingest.loading import load_file, load_paths, parse_html
 
 
 def test_html_page_text_title_outlet_and_no_script(tmp_path):

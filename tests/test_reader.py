@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from rag.generation import _Mask
-from rag.reader import TYPED_MAX_WORDS, CopySpans, copy_constraint, read
+from rag.models.generation import _Mask
+from rag.answer.reader import TYPED_MAX_WORDS, CopySpans, copy_constraint, read
 from rag.records import Chunk, Passage
 
 from .conftest import FakeGenerator

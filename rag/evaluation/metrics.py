@@ -18,7 +18,7 @@ import unicodedata
 from collections import Counter
 from typing import Iterable, Sequence
 
-from ..grounding import MARKER, check_claim, lexical_support
+from ..answer.grounding import MARKER, check_claim, lexical_support
 
 _ARTICLES = {"a", "an", "the"}
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,\u202f\u00a0](?=\d{3}\b)")

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from ..errors import BadQuestion
-from ..grounding import check_answer, lexical_support
+from ..answer.grounding import check_answer, lexical_support
 from ..records import Answer
 from . import metrics as m
 from .qa import QAItem

@@ -13,8 +13,8 @@ from typing import Callable, Iterable, Sequence
 
 from .chunking import chunk_document
 from .loading import load_paths
-from .records import Chunk, Document, IngestReport
-from .store import ChromaStore
+from ..records import Chunk, Document, IngestReport
+from ..store import ChromaStore
 
 log = logging.getLogger(__name__)
 

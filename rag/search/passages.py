@@ -11,11 +11,11 @@ import re
 from collections import Counter
 from typing import Callable, Sequence
 
-from . import gate
-from .chunking import split_sentences
-from .embedding import Embedder
-from .grounding import stem
-from .records import Hit, Passage
+from ..answer import gate
+from ..ingest.chunking import split_sentences
+from ..models.embedding import Embedder
+from ..answer.grounding import stem
+from ..records import Hit, Passage
 from .retrieval import content_words
 
 # Weight of the embedder's cosine in a sentence's relevance (the rest is lexical coverage). Equal weights:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .cleaning import clean_article, fallback_title
-from .errors import BadInput
-from .records import Document
+from ..errors import BadInput
+from ..records import Document
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import Claim
-from .retrieval import STOPWORDS, words
+from ..records import Claim
+from ..search.retrieval import STOPWORDS, words
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER_WORDS = {

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from .gate import CALIBRATION_FILE, calibrated_threshold
+from ..answer.gate import CALIBRATION_FILE, calibrated_threshold
 
 MAX_FALSE_ABSTAIN = 0.05
-DEV_SET = Path(__file__).with_name("data") / "dev_questions.jsonl"
+DEV_SET = Path(__file__).resolve().parent.parent / "data" / "dev_questions.jsonl"
 
 
 def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float],

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 from . import gate, prompts
-from .generation import Generator, Prompt
-from .passages import terms
-from .records import Passage
+from ..models.generation import Generator, Prompt
+from ..search.passages import terms
+from ..records import Passage
 
 # Logit bonus, at the answer's first token, for starts next to the words the sentence shares with the
 # question (scaled by anchor_prior, 0..1). The model alone often copies a fluent phrase from the wrong end of

@@ -35,9 +35,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .retrieval import STOPWORDS, words
+from ..search.retrieval import STOPWORDS, words
 
-CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration.json"
+CALIBRATION_FILE = Path(__file__).resolve().parent.parent / "data" / "calibration.json"
 
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec").split()
@@ -68,7 +68,7 @@ _INSTITUTION = re.compile(r"\b(?:[A-Z][\w’'-]*\s+)*(Court|Ministry|Council|Gov
                           r"Organi[sz]ation|Embassy|Senate|Congress|Cabinet|Bureau)\b")
 _PERSON_VERBS = (r"\bwho (heads|headed|leads|led|wrote|writes|chairs|chaired|runs|ran|founded|directs|directed|"
                  r"commands|commanded|authored)\b")
-_COUNTRIES = [line.strip() for line in (Path(__file__).with_name("data") / "countries.txt").read_text(
+_COUNTRIES = [line.strip() for line in (Path(__file__).resolve().parent.parent / "data" / "countries.txt").read_text(
     encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
 _COUNTRY = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(_COUNTRIES, key=len, reverse=True)) + r")\b")
 _NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "

@@ -10,7 +10,7 @@ import re
 from typing import Sequence
 
 from .grounding import MARKER
-from .records import Citation, Passage
+from ..records import Citation, Passage
 
 
 def renumber(text: str) -> tuple[str, dict[int, int]]:

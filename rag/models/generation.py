@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
-from .errors import ModelNotFound
+from ..errors import ModelNotFound
 
 log = logging.getLogger(__name__)
 

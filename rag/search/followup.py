@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
-from .grounding import MARKER
+from ..answer.grounding import MARKER
 from .retrieval import content_words, words
 
 _ANAPHORA = {

@@ -13,9 +13,9 @@ import re
 import threading
 from typing import Sequence
 
-from .embedding import Embedder
-from .records import Chunk, Hit
-from .store import ChromaStore
+from ..models.embedding import Embedder
+from ..records import Chunk, Hit
+from ..store import ChromaStore
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from .records import Chunk, Document
+from ..records import Chunk, Document
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep",

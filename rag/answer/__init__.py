@@ -1,0 +1,1 @@
+"""Answer stage: sentences -> reader (LLM) -> answer with [n] markers -> grounding check and citations."""

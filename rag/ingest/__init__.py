@@ -1,0 +1,1 @@
+"""Ingest stage: files -> Documents (loading, cleaning) -> Chunks -> vectors -> store (indexing)."""

@@ -1,0 +1,1 @@
+"""Model wrappers: one module per heavy dependency (embedder, LLM); each loads lazily and caches per process."""

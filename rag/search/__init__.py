@@ -1,0 +1,1 @@
+"""Search stage: question (+ history) -> Hits (dense + lexical) -> scored sentences for the reader."""
