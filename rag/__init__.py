@@ -11,10 +11,10 @@ Importing `rag` loads no model and touches no file.
 
 from .config import Settings
 from .errors import BadInput, BadQuestion, ModelNotFound, NoIndex, RagError, StoreUnavailable
-from .pipeline import RAG, Article
-from .records import Answer, Citation, Claim, Hit, IngestReport
+from .pipeline import RAG
+from .records import Answer, Article, Citation, Claim, Filters, Hit, IngestReport, Skip
 
 __all__ = [
-    "RAG", "Settings", "Answer", "Citation", "Claim", "Hit", "IngestReport", "Article",
+    "RAG", "Settings", "Answer", "Citation", "Claim", "Hit", "IngestReport", "Article", "Filters", "Skip",
     "RagError", "BadQuestion", "NoIndex", "ModelNotFound", "BadInput", "StoreUnavailable",
 ]

@@ -23,3 +23,7 @@ class BadInput(RagError):
 
 class StoreUnavailable(RagError):
     """The Chroma store (folder or server) cannot be reached or opened."""
+
+
+class IngestBusy(RagError):
+    """Another ingest into the same index is running."""

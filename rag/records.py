@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -10,15 +11,15 @@ from typing import Any
 class Document:
     """One cleaned article. `text` is the cleaned text every offset refers to."""
 
-    key: str  # stable identity: the resolved path (or a caller-given key)
+    key: str  # stable identity that survives moving the folder: "seeds/002.txt", "export.jsonl#<url>"
     source: str  # file name shown to people, e.g. 002_4d463e3a40082f53.txt
     title: str
     text: str
-    content_hash: str  # sha256 of the raw bytes: unchanged file -> nothing to embed
+    content_hash: str  # sha256 of the raw bytes (+ ingest version): unchanged file -> nothing to embed
     outlet: str = ""
     url: str = ""
-    date: str = ""
-    folder: str = ""  # resolved folder the file was found in ("" for single files / records)
+    date: str = ""  # publish date, ISO YYYY-MM-DD; "" when unknown (never a file's mtime)
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,36 @@ class Chunk:
     outlet: str = ""
     url: str = ""
     date: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """The manifest's entry for one stored article: written only after all its chunks are stored."""
+
+    key: str
+    source: str
+    title: str
+    content_hash: str
+    chunks: int  # how many chunks it has (their ids follow from key, content_hash and index)
+    outlet: str = ""
+    url: str = ""
+    date: str = ""
+    author: str = ""
+    signature: str = ""  # MinHash of its text, for near-duplicate grouping
+    group: str = ""  # key of its near-duplicate group's representative ("" or its own key: no copies)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a question may draw on: a publish-date window and/or outlets (empty = no limit)."""
+
+    since: date | None = None
+    until: date | None = None
+    outlets: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.outlets)
 
 
 @dataclass(frozen=True)
@@ -86,12 +117,18 @@ class Citation:
     doc_start: int = 0  # offsets of `text` inside the cleaned article
     doc_end: int = 0
     chunk_id: str = ""
+    doc_key: str = ""
     outlet: str = ""
     url: str = ""
+    date: str = ""
+    author: str = ""
+    also_in: tuple[str, ...] = ()  # outlets that carry a near-copy of the same article
     score: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "source": self.source, "title": self.title, "text": self.text, "quote": self.quote,
+                "date": self.date, "outlet": self.outlet, "url": self.url, "author": self.author,
+                "also_in": list(self.also_in)}
 
 
 @dataclass(frozen=True)
@@ -131,15 +168,22 @@ class Answer:
             "answer": self.text,
             "short_answer": self.short,
             "abstained": self.abstained,
-            "citations": [
-                {"n": c.n, "source": c.source, "title": c.title, "text": c.text, "quote": c.quote}
-                for c in self.citations
-            ],
+            "citations": [c.to_json() for c in self.citations],
             "flagged": [c.text for c in self.flagged],
-            "closest": [
-                {"source": c.source, "title": c.title, "text": c.text, "quote": c.quote} for c in self.closest
-            ],
+            "closest": [c.to_json() for c in self.closest],
         }
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Something an ingest could not use, and why (the reason names the fix)."""
+
+    where: str  # file name, or "file.jsonl line 12"
+    reason: str
+    kind: str = "unreadable"  # empty, binary, encoding, too-large, not-json, no-text, unknown-type, unreadable, link
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -148,8 +192,11 @@ class IngestReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
-    skipped: list[str] = field(default_factory=list)  # "file: reason"
+    skipped: list[Skip] = field(default_factory=list)
     chunks_embedded: int = 0
+    records_read: int = 0  # articles read from files and JSONL records (before skipping)
+    duplicate_groups: int = 0  # groups of near-copies among all stored articles
+    seconds: float = 0.0
 
     def summary(self) -> str:
         line = (
@@ -157,5 +204,16 @@ class IngestReport:
             f"unchanged {self.unchanged} articles ({self.chunks_embedded} chunks embedded)"
         )
         if self.skipped:
-            line += f"; skipped {len(self.skipped)} file(s)"
+            kinds: dict[str, int] = {}
+            for s in self.skipped:
+                kinds[s.kind] = kinds.get(s.kind, 0) + 1
+            line += f"; skipped {len(self.skipped)} (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")"
+        if self.duplicate_groups:
+            line += f"; {self.duplicate_groups} near-duplicate group(s)"
         return line
+
+    def to_json(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
+                "records_read": self.records_read, "chunks_embedded": self.chunks_embedded,
+                "duplicate_groups": self.duplicate_groups, "seconds": round(self.seconds, 2),
+                "skipped": [{"where": s.where, "kind": s.kind, "reason": s.reason} for s in self.skipped]}

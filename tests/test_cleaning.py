@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from rag.ingest.cleaning import clean_article, is_chrome
-from rag.ingest.loading import load_file
+from rag.ingest.loading import load
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -54,5 +54,5 @@ def test_is_chrome_keeps_real_sentences():
 
 def test_every_seed_loads_with_a_title(tmp_path):
     for f in sorted(SEEDS.glob("*.txt")):
-        [doc] = load_file(f)
+        [doc], _ = load([f])
         assert doc.title and doc.text and doc.source == f.name

@@ -1,9 +1,15 @@
 """Idempotent ingest into a real Chroma folder (fake embedder): unchanged, updated, removed, bad input."""
 
+import json
+import shutil
+import subprocess
+import sys
+
 import pytest
 
-from rag import RAG
-from rag.errors import NoIndex
+from rag import RAG, Settings
+from rag.errors import IngestBusy, NoIndex
+from tests.conftest import SEEDS
 
 
 def test_second_ingest_embeds_nothing(settings, fake_embedder, fake_generator, seeds_copy):
@@ -39,7 +45,7 @@ def test_unreadable_file_keeps_what_the_index_holds(settings, fake_embedder, fak
     victim = sorted(seeds_copy.glob("*.txt"))[0]
     victim.write_bytes("caf\u00e9".encode("latin-1"))
     report = rag.ingest([seeds_copy])
-    assert report.removed == 0 and len(report.skipped) == 1 and victim.name in report.skipped[0]
+    assert report.removed == 0 and len(report.skipped) == 1 and victim.name in report.skipped[0].reason
     assert rag.store().count() == before
 
 
@@ -64,3 +70,72 @@ def test_articles_lists_titles_outlets_and_chunk_counts(fake_rag):
     arts = fake_rag.articles()
     assert len(arts) == 5 and all(a.chunks >= 1 for a in arts)
     assert any(a.outlet == "MoneyOval" for a in arts)
+
+
+def test_moved_corpus_and_index_embed_nothing(tmp_path, fake_embedder, fake_generator):
+    corpus = tmp_path / "a" / "news"
+    shutil.copytree(SEEDS, corpus)
+    first = RAG(Settings(index_dir=tmp_path / "idx1", abstain_threshold=0.0), embedder=fake_embedder,
+                generator=fake_generator)
+    first.ingest([corpus])
+    ids = {c.id for c in first.store().all_chunks()}
+    moved_corpus = tmp_path / "b" / "news"
+    moved_corpus.parent.mkdir()
+    shutil.move(str(corpus), str(moved_corpus))
+    shutil.copytree(tmp_path / "idx1", tmp_path / "idx2")
+    calls = len(fake_embedder.calls)
+    second = RAG(Settings(index_dir=tmp_path / "idx2", abstain_threshold=0.0), embedder=fake_embedder,
+                 generator=fake_generator)
+    report = second.ingest([moved_corpus])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 5)
+    assert len(fake_embedder.calls) == calls and {c.id for c in second.store().all_chunks()} == ids
+
+
+def test_a_second_ingest_into_the_same_index_is_refused_with_a_message(settings, fake_embedder, fake_generator,
+                                                                       seeds_copy):
+    rag = RAG(settings, embedder=fake_embedder, generator=fake_generator)
+    rag.ingest([seeds_copy])
+    lock = settings.index_dir / "ingest.lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
+        "f.write('pid 4242'); f.flush(); print('locked', flush=True); time.sleep(30)"), str(lock)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IngestBusy, match="Wait for it to finish"):
+            rag.ingest([seeds_copy])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rag.ingest([seeds_copy]).unchanged == 5  # the lock dies with its holder
+
+
+def test_a_reingest_by_another_process_is_seen_by_the_next_question(settings, fake_embedder, fake_generator,
+                                                                    seeds_copy):
+    """A running app (one RAG) sees a CLI re-ingest (another RAG on the same index): dense and lexical."""
+    app = RAG(settings, embedder=fake_embedder, generator=fake_generator)
+    app.ingest([seeds_copy])
+    assert not any("Ulaanbaatar" in h.chunk.text for h in app.retrieve("Ulaanbaatar yurts"))
+    (seeds_copy / "000_35ceaa0b824bc6bf.txt").write_text("Ulaanbaatar builds new yurts for the winter festival.")
+    cli = RAG(settings, embedder=fake_embedder, generator=fake_generator)
+    assert cli.ingest([seeds_copy]).updated == 1
+    hits = app.retrieve("Ulaanbaatar yurts")
+    assert hits[0].chunk.text.startswith("Ulaanbaatar") and hits[0].lexical_rank == 1
+
+
+def test_big_export_with_bad_lines_counts_them(settings, fake_embedder, fake_generator, tmp_path):
+    export = tmp_path / "export.jsonl"
+    lines = [json.dumps({"url": f"https://wire.example/{i}", "title": f"Story {i}", "publish_date": "2023-03-0"
+                         + str(1 + i % 9), "text": f"Story {i} reports on harbour number {i}. " * 5})
+             for i in range(40)]
+    lines[7] = "{not json"
+    lines[9] = json.dumps({"url": "https://wire.example/huge", "text": "Long. " * 2000})
+    export.write_text("\n".join(lines) + "\n")
+    rag = RAG(settings.with_overrides(max_file_bytes=5_000), embedder=fake_embedder, generator=fake_generator)
+    report = rag.ingest([export])
+    assert report.added == 38 and report.records_read == 40
+    assert sorted((s.where, s.kind) for s in report.skipped) == [("export.jsonl line 10", "too-large"),
+                                                                 ("export.jsonl line 8", "not-json")]
+    assert report.to_json()["skipped"][0]["where"].startswith("export.jsonl line")
+    dated = rag.articles()
+    assert dated[0].date == "2023-03-09" and all(a.url.startswith("https://wire.example/") for a in dated)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from rag import RAG, Answer, BadQuestion, prompts
+from rag import RAG, Answer, BadQuestion
+from rag.answer import prompts
 
 from .conftest import FakeGenerator
 

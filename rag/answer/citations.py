@@ -42,7 +42,7 @@ def citation(p: Passage, n: int) -> Citation:
     return Citation(
         n=n, source=c.source, title=c.title, text=c.text, quote=p.sentence, quote_start=q_start,
         quote_end=q_start + len(p.sentence), doc_start=c.start, doc_end=c.end, chunk_id=c.id,
-        outlet=c.outlet, url=c.url, score=p.score,
+        doc_key=c.doc_key, outlet=c.outlet, url=c.url, date=c.date, author=c.author, score=p.score,
     )
 
 

@@ -35,7 +35,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..search.retrieval import STOPWORDS, words
+from ..text import STOPWORDS, words
 
 CALIBRATION_FILE = Path(__file__).resolve().parent.parent / "data" / "calibration.json"
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ..records import Claim
-from ..search.retrieval import STOPWORDS, words
+from ..text import STOPWORDS, words
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER_WORDS = {

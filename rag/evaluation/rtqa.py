@@ -127,7 +127,8 @@ def build_corpus(folder: str | Path, dest: Path) -> Corpus:
                     continue
                 with_text += 1
                 lines.append(json.dumps({"url": url, "title": str(art.get("title") or ""), "text": text,
-                                         "publish_date": str(art.get("publish_date") or "")}, ensure_ascii=False))
+                                         "publish_date": str(art.get("publish_date") or ""),
+                                         "authors": art.get("authors") or []}, ensure_ascii=False))
         target = dest / f"rtqa_{path.name.split('_')[0]}.jsonl"
         content = "\n".join(lines) + "\n"
         if not target.exists() or target.read_text(encoding="utf-8") != content:
@@ -146,8 +147,7 @@ def open_index(rag: Any, out: Path, corpus: Corpus, progress: bool = True) -> tu
     from ..pipeline import RAG
 
     index_dir = out / "realtimeqa-index"
-    # One weekly file is up to ~3 MB of text; the per-article limit does not apply to these record files.
-    settings = rag.settings.with_overrides(index_dir=index_dir, collection="realtimeqa", max_file_bytes=200_000_000)
+    settings = rag.settings.with_overrides(index_dir=index_dir, collection="realtimeqa")
     bench = RAG(settings, embedder=rag.embedder, generator=rag.generator)
     stats_file = out / "realtimeqa-ingest.json"
     bar = _Bar(progress)

@@ -70,10 +70,16 @@ def _add(spans: list[Span], text: str, start: int, end: int, offset: int) -> Non
     spans.append(Span(offset + s, offset + s + len(stripped)))
 
 
-def chunk_id(doc: Document, index: int) -> str:
-    """Stable id: same file bytes and chunking -> same id, so re-ingesting embeds nothing."""
-    digest = hashlib.sha256(f"{doc.key}\x00{doc.content_hash}\x00{index}".encode()).hexdigest()
+def chunk_id(key: str, content_hash: str, index: int) -> str:
+    """Stable id from the article's key (not its absolute path), content and position: same bytes, same ids,
+    wherever the folder or the index lies; so a re-run after a crash overwrites instead of duplicating."""
+    digest = hashlib.sha256(f"{key}\x00{content_hash}\x00{index}".encode("utf-8", "surrogatepass")).hexdigest()
     return digest[:24]
+
+
+def chunk_ids(key: str, content_hash: str, count: int) -> list[str]:
+    """The ids of an article's `count` chunks (what the manifest needs to delete them without a scan)."""
+    return [chunk_id(key, content_hash, i) for i in range(count)]
 
 
 def chunk_document(doc: Document, max_chars: int = 700, overlap: int = 1) -> list[Chunk]:
@@ -88,9 +94,9 @@ def chunk_document(doc: Document, max_chars: int = 700, overlap: int = 1) -> lis
         start, end = sents[i].start, sents[j - 1].end
         index = len(chunks)
         chunks.append(Chunk(
-            id=chunk_id(doc, index), doc_key=doc.key, source=doc.source, title=doc.title,
+            id=chunk_id(doc.key, doc.content_hash, index), doc_key=doc.key, source=doc.source, title=doc.title,
             text=doc.text[start:end], start=start, end=end, index=index,
-            outlet=doc.outlet, url=doc.url, date=doc.date,
+            outlet=doc.outlet, url=doc.url, date=doc.date, author=doc.author,
         ))
         if j >= len(sents):
             break

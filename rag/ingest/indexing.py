@@ -1,90 +1,192 @@
-"""Ingest: Documents -> Chunks -> vectors -> store, idempotently (unchanged articles embed nothing).
+"""Ingest: a stream of articles -> chunks -> vectors -> store, transactional per article and idempotent.
 
-Rules: an unchanged file (same bytes) is left alone; a changed file's chunks are replaced (new ones written
-before old ones are deleted, so a failure never leaves it missing); an article whose file is gone from a
-folder being ingested is removed. A file that exists but cannot be read now keeps what the index holds.
+- An unchanged article (same key, same bytes, same chunking) costs a hash: it is never parsed or embedded.
+- Reading and chunking run in a thread while the previous batch embeds (ONNX Runtime releases the GIL), and
+  a bounded queue keeps memory flat however large the input.
+- An article is stored when its manifest entry is, written after all its chunks; a changed article's old
+  chunks go only after its new ones are in. A killed ingest leaves the index marked unclean, and the next one
+  first deletes whatever no complete article owns, so a re-run gives exactly the chunks of a clean ingest.
+- Only one ingest runs per index (lock.exclusive); a second is refused with a message.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .chunking import chunk_document
-from .loading import load_paths
-from ..records import Chunk, Document, IngestReport
-from ..store import ChromaStore
+from ..errors import BadInput
+from ..records import Article, Chunk, Document, IngestReport, Skip
+from ..store import ChromaStore, State
+from . import manifest as mf
+from . import near_duplicates
+from .chunking import chunk_document, chunk_ids
+from .loading import Pending, Walk, scan
 
 log = logging.getLogger(__name__)
 
-# progress(done, total, what): called as chunks are embedded, so faces can draw a bar.
+# Bump when cleaning or chunking changes what a file turns into: every article is then re-read and re-embedded.
+INGEST_VERSION = "3"
+# progress(done, total, what): chunks embedded so far and the chunks known so far (the total grows as the
+# stream is read), so faces can draw a bar.
 Progress = Callable[[int, int, str], None]
-_EMBED_BATCH = 64  # chunks per embedder call: large enough for throughput, small enough for a smooth bar
-
-
 # embed(texts) -> unit vectors. A function, so the embedder model is only loaded when there is work.
 Embed = Callable[[Sequence[str]], list[list[float]]]
+_FLUSH_CHUNKS = 256  # chunks embedded and written together: big enough to amortise Chroma's per-call cost
+_QUEUE_ARTICLES = 64  # articles read ahead of the embedder: bounds memory on huge inputs
 
 
-def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chunk_chars: int,
-           overlap: int, max_file_bytes: int, progress: Progress | None = None) -> IngestReport:
-    loaded = load_paths(paths, max_file_bytes=max_file_bytes)
-    states = store.doc_states()
-    docs: dict[str, Document] = {}
-    for d in loaded.documents:
-        docs.setdefault(d.key, d)  # the same record twice in one JSONL: first wins
+@dataclass(frozen=True)
+class _Ready:
+    doc: Document
+    chunks: list[Chunk]
+    old: Article | None
+    signature: str
 
-    added = updated = unchanged = 0
-    to_embed: list[Chunk] = []
-    replaced: list[str] = []
-    meta: dict[str, dict] = {}
-    for key, doc in docs.items():
-        old = states.get(key)
-        if old and old.content_hash == doc.content_hash:
-            unchanged += 1
-            continue
-        chunks = chunk_document(doc, max_chars=chunk_chars, overlap=overlap)
-        meta[key] = {"content_hash": doc.content_hash, "folder": doc.folder}
-        to_embed.extend(chunks)
-        if old:
-            updated += 1
-            new_ids = {c.id for c in chunks}
-            replaced.extend(i for i in old.chunk_ids if i not in new_ids)
-        else:
-            added += 1
 
-    gone = _removed(states, docs, loaded.folders)
-    total = len(to_embed)
-    if progress:
-        progress(0, total, "embedding")
-    for i in range(0, total, _EMBED_BATCH):
-        batch = to_embed[i:i + _EMBED_BATCH]
-        vectors = embed([c.text for c in batch])
-        store.add(batch, vectors, meta)
-        if progress:
-            progress(min(i + _EMBED_BATCH, total), total, "embedding")
-    stale = replaced + [cid for key in gone for cid in states[key].chunk_ids]
-    if stale:
+@dataclass(frozen=True)
+class _Seen:
+    key: str
+    unchanged: bool  # False: present but unusable now (what the index holds for it is kept)
+
+
+_DONE = object()
+
+
+def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chunk_chars: int, overlap: int,
+           max_file_bytes: int, progress: Progress | None = None) -> IngestReport:
+    t0 = time.perf_counter()
+    paths = list(paths)
+    state = store.state()
+    manifest = store.articles()
+    if not state.clean:
+        stale = mf.stale_chunks(store.chunk_hashes(), manifest)
+        log.warning("the last ingest did not finish: removing %d partial chunk(s)", len(stale))
         store.delete(stale)
-    report = IngestReport(added=added, updated=updated, removed=len(gone), unchanged=unchanged,
-                          skipped=list(loaded.skipped), chunks_embedded=total)
+    store.set_state(State(state.generation, clean=False))
+
+    walk = Walk()
+    salt = f"v{INGEST_VERSION}/{chunk_chars}/{overlap}"
+    items: queue.Queue = queue.Queue(maxsize=_QUEUE_ARTICLES)
+    reader = threading.Thread(target=_read, name="ingest-reader", daemon=True,
+                              args=(scan(paths, max_file_bytes=max_file_bytes, salt=salt, walk=walk), manifest,
+                                    items, chunk_chars, overlap))
+    reader.start()
+
+    seen: set[str] = set()
+    skipped: list[Skip] = []
+    batch: list[_Ready] = []
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks": 0, "known": 0}
+
+    def flush() -> None:
+        if not batch:
+            return
+        chunks = [c for r in batch for c in r.chunks]
+        vectors = embed([c.text for c in chunks])
+        store.add(chunks, vectors, {r.doc.key: r.doc.content_hash for r in batch})
+        store.put_articles([_article(r) for r in batch])
+        old_ids = [cid for r in batch if r.old for cid in chunk_ids(r.old.key, r.old.content_hash, r.old.chunks)
+                   if r.old.content_hash != r.doc.content_hash]
+        store.delete(old_ids)
+        for r in batch:
+            counts["updated" if r.old else "added"] += 1
+        counts["chunks"] += len(chunks)
+        batch.clear()
+        if progress:
+            progress(counts["chunks"], counts["known"], "embedding")
+
+    while True:
+        item = items.get()
+        if item is _DONE:
+            break
+        if isinstance(item, BaseException):
+            raise item
+        if isinstance(item, Skip):
+            log.warning("%s", item.reason)
+            skipped.append(item)
+        elif isinstance(item, _Seen):
+            seen.add(item.key)
+            counts["unchanged"] += item.unchanged
+        else:
+            seen.add(item.doc.key)
+            batch.append(item)
+            counts["known"] += len(item.chunks)
+            if sum(len(r.chunks) for r in batch) >= _FLUSH_CHUNKS:
+                flush()
+    flush()
+
+    gone = mf.gone(manifest, walk, seen)
+    if gone:
+        store.delete_articles(gone)  # the entry goes first: a crash now leaves only stale chunks to repair
+        store.delete([cid for key in gone for cid in chunk_ids(key, manifest[key].content_hash,
+                                                                 manifest[key].chunks)])
+    changed = bool(counts["added"] or counts["updated"] or gone)
+    groups = _group_duplicates(store, changed)
+    store.set_state(State(state.generation + 1 if changed else state.generation, clean=True))
+    report = IngestReport(added=counts["added"], updated=counts["updated"], removed=len(gone),
+                          unchanged=counts["unchanged"], skipped=skipped, chunks_embedded=counts["chunks"],
+                          records_read=walk.records, duplicate_groups=groups, seconds=time.perf_counter() - t0)
     log.info("ingest: %s", report.summary())
     return report
 
 
-def _removed(states: dict, docs: dict[str, Document], folders: list[str]) -> list[str]:
-    """Keys in the index under a walked folder whose file no longer exists (or no longer holds that record)."""
-    out = []
-    for key, state in states.items():
-        if key in docs:
-            continue
-        file_path = key.split("#", 1)[0]
-        in_walked = any(state.folder == f or file_path.startswith(f.rstrip("/") + "/") for f in folders)
-        if not in_walked:
-            continue
-        if not Path(file_path).exists():
-            out.append(key)
-        elif "#" in key and any(d.key.split("#", 1)[0] == file_path for d in docs.values()):
-            out.append(key)  # the JSONL file was read and no longer holds this record
-    return out
+def _read(stream: Iterable[Pending | Skip], manifest: dict[str, Article], out: queue.Queue, chunk_chars: int,
+          overlap: int) -> None:
+    """The reader thread: hash, skip the unchanged, clean, chunk and sign the rest, in order."""
+    try:
+        produced: set[str] = set()
+        for item in stream:
+            if isinstance(item, Skip):
+                out.put(item)
+                continue
+            if item.key in produced:
+                continue  # the same record twice in one export: the first wins
+            produced.add(item.key)
+            old = manifest.get(item.key)
+            if old and old.content_hash == item.content_hash:
+                out.put(_Seen(item.key, unchanged=True))
+                continue
+            try:
+                doc = item.build()
+            except BadInput as exc:
+                out.put(_Seen(item.key, unchanged=False))
+                out.put(Skip(item.source, str(exc), _kind(str(exc))))
+                continue
+            chunks = chunk_document(doc, max_chars=chunk_chars, overlap=overlap)
+            out.put(_Ready(doc, chunks, old, near_duplicates.signature(doc.text)))
+    except BaseException as exc:  # noqa: BLE001 - re-raised in the ingesting thread
+        out.put(exc)
+    finally:
+        out.put(_DONE)
+
+
+def _kind(reason: str) -> str:
+    for word, kind in (("empty", "empty"), ("binary", "binary"), ("UTF-8", "encoding"), ("no article text", "empty")):
+        if word in reason:
+            return kind
+    return "unreadable"
+
+
+def _article(r: _Ready) -> Article:
+    d = r.doc
+    return Article(key=d.key, source=d.source, title=d.title, content_hash=d.content_hash, chunks=len(r.chunks),
+                   outlet=d.outlet, url=d.url, date=d.date, author=d.author, signature=r.signature,
+                   group=r.old.group if r.old else "")
+
+
+def _group_duplicates(store: ChromaStore, changed: bool) -> int:
+    """Re-group near-copies over every stored article when the corpus changed; return the number of groups."""
+    articles = store.articles()
+    if changed:
+        groups = near_duplicates.group({k: a.signature for k, a in articles.items() if a.signature})
+        moved = [replace(a, group=groups.get(k, k)) for k, a in articles.items() if a.group != groups.get(k, k)]
+        store.put_articles(moved)
+        articles.update({a.key: a for a in moved})
+    sizes: dict[str, int] = {}
+    for a in articles.values():
+        sizes[a.group or a.key] = sizes.get(a.group or a.key, 0) + 1
+    return sum(1 for n in sizes.values() if n > 1)

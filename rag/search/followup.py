@@ -15,7 +15,7 @@ import re
 from typing import Any, Iterable, Sequence
 
 from ..answer.grounding import MARKER
-from .retrieval import content_words, words
+from ..text import content_words, words
 
 _ANAPHORA = {
     "he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs", "this", "that",

@@ -16,7 +16,7 @@ from ..ingest.chunking import split_sentences
 from ..models.embedding import Embedder
 from ..answer.grounding import stem
 from ..records import Hit, Passage
-from .retrieval import content_words
+from ..text import content_words
 
 # Weight of the embedder's cosine in a sentence's relevance (the rest is lexical coverage). Equal weights:
 # neither signal alone is reliable on one sentence (cosine blurs names; coverage misses paraphrase).

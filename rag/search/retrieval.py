@@ -9,38 +9,15 @@ RRF score of a chunk = sum over rankings of 1 / (k + rank), rank starting at 1:
 from __future__ import annotations
 
 import logging
-import re
 import threading
-from typing import Sequence
 
 from ..models.embedding import Embedder
-from ..records import Chunk, Hit
+from ..records import Article, Chunk, Filters, Hit
 from ..store import ChromaStore
+from .dates import DateWindow
+from .lexical import LexicalCache
 
 log = logging.getLogger(__name__)
-
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
-STOPWORDS = frozenset("""
-a an the and or but if of at by for with about against between into through during before after above below to
-from up down in out on off over under again further then once here there when where why how all any both each
-few more most other some such no nor not only own same so than too very can will just should now is are was were
-be been being have has had having do does did doing would could might must shall may i me my we our you your he
-him his she her it its they them their what which who whom this that these those am as until while s t don also
-said says say tell told according
-""".split())
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens, possessive 's dropped: "Russia’s envoy" -> ['russia', 'envoy']."""
-    out = []
-    for w in _TOKEN.findall(text):
-        w = re.sub(r"['’](s|S)$", "", w).lower()
-        out.append(w)
-    return out
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS]
 
 
 def fuse(*rankings: dict[str, int], k: int = 60) -> list[tuple[str, float]]:
@@ -52,76 +29,72 @@ def fuse(*rankings: dict[str, int], k: int = 60) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-class LexicalIndex:
-    """BM25 over every chunk in the store, built with bm25s; rebuilt when the store's contents change."""
-
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG
-        self.chunks = list(chunks)
-        self.ids = [c.id for c in self.chunks]
-        corpus = [content_words(f"{c.title} {c.text}") for c in self.chunks]
-        self.retriever = bm25s.BM25()
-        # bm25s takes pre-split tokens; our tokenizer keeps names and numbers intact.
-        self.retriever.index(corpus, show_progress=False)
-        self.vocab = set(self.retriever.vocab_dict) if getattr(self.retriever, "vocab_dict", None) else None
-
-    def search(self, query: str, n: int) -> list[tuple[str, float]]:
-        terms = content_words(query)
-        if self.vocab is not None:
-            terms = [t for t in terms if t in self.vocab]
-        if not terms or not self.chunks:
-            return []
-        n = min(n, len(self.chunks))
-        docs, scores = self.retriever.retrieve([terms], k=n, show_progress=False)
-        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if float(s) > 0]
-
-
 class Retriever:
-    """Hybrid retrieval over one ChromaStore."""
+    """Hybrid retrieval over one ChromaStore: dense + BM25 fused, one chunk per near-duplicate group."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, *, candidates: int = 30, rrf_k: int = 60) -> None:
+    def __init__(self, store: ChromaStore, embedder: Embedder, lexical: LexicalCache, *, candidates: int = 30,
+                 rrf_k: int = 60) -> None:
         self.store = store
         self.embedder = embedder
+        self.lexical = lexical
         self.candidates = candidates
         self.rrf_k = rrf_k
-        self._lexical: LexicalIndex | None = None
-        self._lexical_stamp: tuple[int, int] | None = None
-        self._version = 0
+        self._articles: tuple[int, dict[str, Article]] | None = None
         self._lock = threading.Lock()
 
-    def invalidate(self) -> None:
-        """Call after the store changed (ingest): the BM25 index is rebuilt on the next search."""
+    def articles(self) -> dict[str, Article]:
+        """The manifest (article key -> Article), cached until the store's generation moves."""
+        generation = self.store.state().generation
         with self._lock:
-            self._version += 1
+            if self._articles is None or self._articles[0] != generation:
+                self._articles = (generation, self.store.articles())
+            return self._articles[1]
 
-    def lexical(self) -> LexicalIndex:
-        stamp = (self._version, self.store.count())
-        with self._lock:
-            if self._lexical is None or self._lexical_stamp != stamp:
-                self._lexical = LexicalIndex(self.store.all_chunks())
-                self._lexical_stamp = stamp
-            return self._lexical
+    def copies(self, doc_key: str) -> list[Article]:
+        """The other stored articles in `doc_key`'s near-duplicate group."""
+        articles = self.articles()
+        me = articles.get(doc_key)
+        if me is None or not me.group:
+            return []
+        return [a for a in articles.values() if a.group == me.group and a.key != doc_key]
 
-    def search(self, query: str, top_k: int = 5) -> list[Hit]:
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None,
+               window: DateWindow | None = None) -> list[Hit]:
         vector = self.embedder.embed([query])[0]
-        dense = self.store.query(vector, self.candidates)
-        lexical = self.lexical()
-        lex = lexical.search(query, self.candidates)
+        dense = self.store.query(vector, self.candidates, filters)
+        lex = self.lexical.get().search(query, self.candidates, filters)
         dense_rank = {c.id: i + 1 for i, (c, _) in enumerate(dense)}
         lex_rank = {cid: i + 1 for i, (cid, _) in enumerate(lex)}
         similarity = {c.id: s for c, s in dense}
         chunks = {c.id: c for c, _ in dense}
-        fused = fuse(dense_rank, lex_rank, k=self.rrf_k)[:top_k]
-        missing = [cid for cid, _ in fused if cid not in chunks]
-        if missing:
-            by_id = {c.id: c for c in lexical.chunks}
-            for cid in missing:
-                if cid in by_id:
-                    chunks[cid] = by_id[cid]
-        return [
-            Hit(chunk=chunks[cid], score=score, dense_rank=dense_rank.get(cid), lexical_rank=lex_rank.get(cid),
-                dense_similarity=similarity.get(cid))
-            for cid, score in fused if cid in chunks
-        ]
+        rankings = [dense_rank, lex_rank]
+        fused = fuse(*rankings, k=self.rrf_k)
+        missing = [cid for cid, _ in fused[:top_k * 3] if cid not in chunks]
+        chunks.update({c.id: c for c in self.store.get(missing)})
+        if window is not None:
+            fused = _prefer_window(fused, chunks, window, self.rrf_k)
+        groups = {k: a.group or k for k, a in self.articles().items()}
+        hits: list[Hit] = []
+        taken: dict[str, str] = {}  # near-duplicate group -> the article that represents it in these hits
+        for cid, score in fused:
+            chunk = chunks.get(cid)
+            if chunk is None:
+                continue
+            group = groups.get(chunk.doc_key, chunk.doc_key)
+            if taken.setdefault(group, chunk.doc_key) != chunk.doc_key:
+                continue  # a near-copy of an article already in the list adds nothing new
+            hits.append(Hit(chunk=chunk, score=score, dense_rank=dense_rank.get(cid), lexical_rank=lex_rank.get(cid),
+                            dense_similarity=similarity.get(cid)))
+            if len(hits) >= top_k:
+                break
+        return hits
+
+
+def _prefer_window(fused: list[tuple[str, float]], chunks: dict[str, Chunk], window: DateWindow,
+                   k: int) -> list[tuple[str, float]]:
+    """A soft prior for time-relative questions: chunks dated inside the window gain a first-rank RRF share."""
+    lo, hi = window.since.isoformat(), window.until.isoformat()
+    bonus = 1.0 / (k + 1)
+    rescored = [(cid, score + (bonus if cid in chunks and lo <= chunks[cid].date[:10] <= hi else 0.0))
+                for cid, score in fused]
+    return sorted(rescored, key=lambda kv: (-kv[1], kv[0]))

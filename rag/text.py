@@ -1,0 +1,31 @@
+"""The library's one tokeniser: word tokens, stopwords and content words, shared by BM25, scoring and checks.
+
+>>> words("Russia’s envoy met U.S. officials on 9 March")
+['russia', 'envoy', 'met', 'u', 's', 'officials', 'on', '9', 'march']
+>>> content_words("What did the envoy say about the talks?")
+['envoy', 'talks']
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_POSSESSIVE = re.compile(r"['’](s|S)$")
+STOPWORDS = frozenset("""
+a an the and or but if of at by for with about against between into through during before after above below to
+from up down in out on off over under again further then once here there when where why how all any both each
+few more most other some such no nor not only own same so than too very can will just should now is are was were
+be been being have has had having do does did doing would could might must shall may i me my we our you your he
+him his she her it its they them their what which who whom this that these those am as until while s t don also
+said says say tell told according
+""".split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessive 's dropped."""
+    return [_POSSESSIVE.sub("", w).lower() for w in _TOKEN.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS]
