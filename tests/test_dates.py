@@ -17,6 +17,7 @@ def test_user_dates_in_common_forms(text):
 
 def test_unambiguous_day_first_and_passthrough():
     assert parse_user_date("31/03/2023") == date(2023, 3, 31)
+    assert parse_user_date("1/01/2023") == date(2023, 1, 1)  # day and month agree: nothing to guess
     assert parse_user_date(date(2023, 1, 2)) == date(2023, 1, 2)
 
 

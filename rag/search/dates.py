@@ -50,7 +50,8 @@ def parse_user_date(text: str | date) -> date:
     if not s:
         raise BadDate(f"Empty date: {ACCEPTED}.")
     numeric = _NUMERIC_DMY.match(s)
-    if numeric and int(numeric.group(1)) <= 12 and int(numeric.group(2)) <= 12 and numeric.group(1) != numeric.group(2):
+    first, second = (int(numeric.group(1)), int(numeric.group(2))) if numeric else (0, 0)
+    if numeric and first <= 12 and second <= 12 and first != second:
         # 03/04/2023 is 3 April in most of the world and March 4 in the US: refuse to guess.
         raise BadDate(f"'{s}' is ambiguous (day/month or month/day?): {ACCEPTED}.")
     parsed = read_date(s)
