@@ -167,6 +167,8 @@ def test_record_fields_and_fallbacks():
     assert from_record({"date": "2023-02-01", "site_name": "Metro", "author": "Ann"}) == ArticleMeta(
         outlet="Metro", author="Ann", date="2023-02-01")
     assert from_record({"published": None, "authors": None}) == ArticleMeta()
+    assert from_record({"Publish Date": "2023-01-05", "Site-Name": "Metro"}) == ArticleMeta(outlet="Metro",
+                                                                                        date="2023-01-05")
 
 
 def test_host_of():

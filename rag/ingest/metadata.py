@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
-# Keys read from front matter, sidecars and JSONL records (lower-cased, "-" read as "_"); first present wins.
+# Keys read from front matter, sidecars and JSONL records (case, "-" and spaces folded to "_"); first present wins.
 TITLE_KEYS = ("title", "headline")
 DATE_KEYS = ("publish_date", "published", "date", "published_at", "date_published", "datepublished")
 OUTLET_KEYS = ("outlet", "source", "site_name", "sitename", "publisher")
@@ -114,9 +114,14 @@ def _first(record: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return ""
 
 
+def _keys(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Field names folded: "Publish-Date" and "publish date" both read as publish_date."""
+    return {re.sub(r"[\s-]+", "_", str(k).strip().lower()): v for k, v in record.items()}
+
+
 def from_mapping(record: Mapping[str, Any]) -> ArticleMeta:
     """ArticleMeta from loosely named fields; the outlet falls back to the URL's host."""
-    norm = {str(k).strip().lower().replace("-", "_"): v for k, v in record.items()}
+    norm = _keys(record)
     url = _text(_first(norm, URL_KEYS))
     return ArticleMeta(
         title=_text(_first(norm, TITLE_KEYS)),
@@ -213,7 +218,7 @@ def from_sidecar(path: str | Path) -> ArticleMeta | None:
         log.warning("Ignored %s: it holds a JSON %s, not an object. %s.", path, type(record).__name__, fix)
         return None
     meta = from_mapping(record)
-    raw_date = _first({str(k).lower().replace("-", "_"): v for k, v in record.items()}, DATE_KEYS)
+    raw_date = _first(_keys(record), DATE_KEYS)
     if raw_date and not meta.date:
         log.warning("%s: date %r is not a full date; the article's date stays unknown. Use YYYY-MM-DD.",
                     path, raw_date)
@@ -241,14 +246,15 @@ def from_html(html: str, url: str = "") -> tuple[str, ArticleMeta]:
         # so its baseline (JSON-LD articleBody, <article>, <p>, else the whole body) is only for pages where it
         # found nothing; on a one-line page the baseline was no better (it kept the navigation too).
         text = trafilatura.baseline(html)[1].strip()
-    tree = trafilatura.load_html(html)  # a parsed tree: htmldate would download a string that looks like a URL
-    if doc is None and tree is not None:
-        doc = extract_metadata(tree, default_url=url or None, date_config=_DATE_PARAMS)
+    if doc is None:  # no article found: the page's metadata may still say what it is
+        tree = trafilatura.load_html(html)
+        doc = extract_metadata(tree, default_url=url or None, date_config=_DATE_PARAMS) if tree is not None else None
     if doc is None:
         return text, ArticleMeta(url=url, outlet=host_of(url))
     page_url = _text(doc.url) or url
     day = normalise_date(doc.date or "")
-    if not day and tree is not None:
+    tree = trafilatura.load_html(html) if not day else None  # a tree: htmldate would download a URL-like string
+    if tree is not None:
         day = normalise_date(find_date(tree, extensive_search=False, original_date=True, url=page_url or None) or "")
     return text, ArticleMeta(
         title=_text(doc.title),
