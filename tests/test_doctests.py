@@ -6,9 +6,10 @@ import importlib
 
 import pytest
 
-MODULES = ["rag.ingest.chunking", "rag.ingest.cleaning", "rag.answer.grounding", "rag.search.retrieval", "rag.answer.citations", "rag.answer.gate",
-           "rag.answer.reader", "rag.search.followup", "rag.evaluation.calibration",
-           "app.examples", "app.render", "app.session", "app.streaming", "app.uploads"]
+MODULES = ["rag.ingest.chunking", "rag.ingest.cleaning", "rag.ingest.manifest", "rag.ingest.metadata",
+           "rag.ingest.near_duplicates", "rag.search.retrieval", "rag.search.followup", "rag.search.dates",
+           "rag.text", "rag.answer.grounding", "rag.answer.citations", "rag.answer.gate", "rag.answer.reader",
+           "rag.evaluation.calibration", "app.examples", "app.render", "app.session", "app.streaming", "app.uploads"]
 
 
 @pytest.mark.parametrize("name", MODULES)

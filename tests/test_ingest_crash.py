@@ -85,7 +85,8 @@ def test_killed_first_ingest_then_rerun_equals_a_clean_ingest(tmp_path, point, a
     assert "unchanged 5" in again.stdout
 
 
-def test_killed_update_then_restored_file_leaves_no_stale_chunks(tmp_path):
+def ingested_then_changed(tmp_path: Path) -> tuple[Path, Path, Path, bytes]:
+    """A clean ingest of the seeds, then one file rewritten: (corpus, index, changed file, its old bytes)."""
     corpus = tmp_path / "news"
     shutil.copytree(SEEDS, corpus)
     index = tmp_path / "index"
@@ -93,6 +94,11 @@ def test_killed_update_then_restored_file_leaves_no_stale_chunks(tmp_path):
     victim = sorted(corpus.glob("*.txt"))[0]
     original = victim.read_bytes()
     victim.write_text("Completely new text. " * 200)
+    return corpus, index, victim, original
+
+
+def test_killed_update_then_restored_file_leaves_no_stale_chunks(tmp_path):
+    corpus, index, victim, original = ingested_then_changed(tmp_path)
     # killed after the new version's chunks and manifest entry were written, before the old chunks went
     killed = run(tmp_path, index, corpus, "delete", 0)
     assert killed.returncode == -9, killed.stderr
@@ -105,13 +111,7 @@ def test_killed_update_then_restored_file_leaves_no_stale_chunks(tmp_path):
 
 
 def test_killed_update_before_its_manifest_keeps_the_old_version(tmp_path):
-    corpus = tmp_path / "news"
-    shutil.copytree(SEEDS, corpus)
-    index = tmp_path / "index"
-    assert run(tmp_path, index, corpus).returncode == 0
-    victim = sorted(corpus.glob("*.txt"))[0]
-    original = victim.read_bytes()
-    victim.write_text("Completely new text. " * 200)
+    corpus, index, victim, original = ingested_then_changed(tmp_path)
     killed = run(tmp_path, index, corpus, "add", 0)  # new chunks half written, manifest untouched
     assert killed.returncode == -9
     victim.write_bytes(original)

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -137,7 +137,15 @@ def _file(path: Path, key: str, max_file_bytes: int, salt: str, walk: Walk) -> I
                               "(e.g. `chmod u+r`) or move it out of the folder; what the index holds for it is kept.",
                    "unreadable")
         return
-    digest = _hash(salt, raw)
+    side = path.with_name(path.name + SIDECAR)
+    if side.is_file():  # its metadata is part of the article: editing the sidecar re-reads the article
+        try:
+            raw_side = side.read_bytes()
+        except OSError:
+            raw_side = b""
+        digest = _hash(salt, raw + b"\x00" + raw_side)
+    else:
+        digest = _hash(salt, raw)
     walk.complete.add(key)
     yield Pending(key=key, source=path.name, content_hash=digest,
                   build=lambda: _document(raw, path, key, digest))
@@ -159,15 +167,8 @@ def _document(raw: bytes, path: Path, key: str, digest: str) -> Document:
             if heading and not meta.title:
                 meta = replace(meta, title=heading.group(1).strip())
             body = _strip_markdown(body)
-    side = metadata.from_sidecar(path.with_name(path.name + SIDECAR))
-    if side is not None:
-        meta = _merge(side, meta)
+    meta = (metadata.from_sidecar(path) or metadata.ArticleMeta()).fill(meta)
     return make_document(body, key=key, source=path.name, content_hash=digest, meta=meta)
-
-
-def _merge(first: metadata.ArticleMeta, then: metadata.ArticleMeta) -> metadata.ArticleMeta:
-    """Each field from `first` when it has one, else from `then` (a sidecar beats front matter)."""
-    return replace(first, **{f.name: getattr(first, f.name) or getattr(then, f.name) for f in fields(first)})
 
 
 def _records(path: Path, key: str, max_file_bytes: int, salt: str, walk: Walk) -> Iterator[Pending | Skip]:
