@@ -72,6 +72,14 @@ def test_lone_surrogate_in_a_question_is_answered_not_a_type_error(fake_rag, set
     assert rag.retrieve(Q + bad)
 
 
+def test_lone_surrogate_in_the_history_of_a_follow_up_is_no_type_error(fake_rag, settings, fake_embedder):
+    rag, _ = rag_on(settings, fake_embedder, " Sirajuddin Haqqani")
+    history = [{"role": "user", "content": "Who is Zamir Kabulov\udcff?"},
+               {"role": "assistant", "content": "Special Envoy of the Russian President\ud800 [1]"}]
+    answer = rag.ask("Did he meet any other Taliban leader?", history=history)
+    answer.retrieval_query.encode("utf-8")
+
+
 def test_question_of_control_characters_is_empty_through_the_pipeline(fake_rag, settings, fake_embedder):
     rag, gen = rag_on(settings, fake_embedder, " x")
     with pytest.raises(BadQuestion, match="empty"):
