@@ -29,6 +29,10 @@ class WindowedGenerator(FakeGenerator):
 
     n_ctx = 2048
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: list[tuple[int, int]] = []  # (prompt tokens, max_tokens) of every call
+
     def tokenize(self, text: str) -> list[int]:
         return [self._id(p) for p in re.findall(r"\n|[\u3000-\u9fff]|\s?[^\s\u3000-\u9fff]+", text)]
 
@@ -39,6 +43,7 @@ class WindowedGenerator(FakeGenerator):
 
     def stream(self, prompt: Prompt, **kwargs) -> Iterator[str]:  # type: ignore[override]
         n = self.prompt_tokens(prompt)
+        self.asked.append((n, kwargs["max_tokens"]))
         if n >= self.n_ctx:
             raise ValueError(f"Requested tokens ({n}) exceed context window of {self.n_ctx}")
         yield from super().stream(prompt, **kwargs)
@@ -73,18 +78,14 @@ def rag_over(folder: Path, settings: Settings, fake_embedder, *replies: str, cha
     return rag, gen
 
 
-def answer_room(gen: WindowedGenerator, settings: Settings) -> int:
-    return settings.max_tokens * (budget.CHAT_ANSWER_FACTOR if gen.has_chat_template else 1)
-
-
 # ---------------------------------------------------------------- regressions through the pipeline
 @pytest.mark.parametrize("chat", [False, True], ids=["copy-reader", "chat-reader"])
 def test_one_unpunctuated_28kb_sentence_is_cut_to_fit_and_answered(long_corpus, settings, fake_embedder, chat):
     reply = "Kira Vent opened the Zorblax bridge [1]." if chat else " Kira Vent"
     rag, gen = rag_over(long_corpus, settings, fake_embedder, reply, chat=chat)
     answer = rag.ask(ASK)  # before: ValueError: Requested tokens (…) exceed context window of 2048
-    [prompt] = gen.prompts
-    assert gen.prompt_tokens(prompt) + answer_room(gen, settings) <= gen.n_ctx
+    [(prompt_tokens, answer_tokens)] = gen.asked
+    assert prompt_tokens + answer_tokens <= gen.n_ctx  # the prompt fits, and so does the whole answer
     assert not answer.abstained and "Kira Vent" in answer.text  # the cut kept the stretch the question asks about
     quote = answer.citations[0]
     assert len(quote.quote) < 28_000 and quote.text[quote.quote_start:quote.quote_end] == quote.quote
@@ -96,8 +97,7 @@ def test_question_padded_with_cjk_still_fits_with_fewer_sources(long_corpus, set
     question = ASK + " " + "桥" * 1000  # 1,031 characters, over 1,000 tokens
     answer = rag.ask(question)  # answers or abstains; before: ValueError from the context window
     assert answer.text
-    for prompt in gen.prompts:
-        assert gen.prompt_tokens(prompt) + answer_room(gen, settings) <= gen.n_ctx
+    assert all(n + answer <= gen.n_ctx for n, answer in gen.asked)
 
 
 def test_question_too_long_in_tokens_is_refused_with_the_fix(long_corpus, settings, fake_embedder):
@@ -114,7 +114,7 @@ def test_a_smaller_context_window_shrinks_every_prompt(long_corpus, settings, fa
     rag, gen = rag_over(long_corpus, small, fake_embedder, " Kira Vent")
     gen.n_ctx = 700  # the loaded model's window is what counts
     rag.ask(ASK)
-    assert gen.prompt_tokens(gen.prompts[0]) + small.max_tokens <= 700
+    assert all(n + answer <= 700 for n, answer in gen.asked) and gen.asked
 
 
 def test_app_answers_the_long_sentence_without_something_went_wrong(long_corpus, settings, fake_embedder,

@@ -30,8 +30,6 @@ LINE_TOKENS = 5
 MARGIN = 16
 # What a chat template wraps around the messages: turn markers and role names (Qwen 2.5's adds 13 tokens).
 CHAT_TEMPLATE_TOKENS = 32
-# reader.read lets a chat model write this many times max_tokens (sentences with [n] markers, not a span).
-CHAT_ANSWER_FACTOR = 3
 # The least room for sources worth asking the model with: one ordinary news sentence (20-60 tokens).
 MIN_SOURCE_TOKENS = 64
 # A sentence is cut only to a window at least this long; less room than that, and it is dropped instead.
