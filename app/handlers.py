@@ -9,6 +9,7 @@ from typing import Any, Iterator, Sequence
 import gradio as gr
 
 from rag import RAG, Answer, RagError
+from rag.search.dates import parse_user_date
 
 from . import render
 from .render import esc
@@ -48,14 +49,24 @@ class Handlers:
         return "", render.chat_messages(turns), turns
 
     def respond(self, turns: list[Turn], top_k: float | None = None, temperature: float | None = None,
-                max_passages: float | None = None) -> Iterator[ChatOut]:
-        """Stream the answer to the last turn's question into the chat, then show its sources."""
+                max_passages: float | None = None, since: str | None = None, until: str | None = None,
+                outlets: Sequence[str] | None = None, as_of: str | None = None) -> Iterator[ChatOut]:
+        """Stream the answer to the last turn's question into the chat, then show its sources.
+
+        since / until / outlets limit the articles used; as_of is the date "this week" in a question means."""
         if not turns or turns[-1].done:
             return
         turn = turns[-1]
         turn.status = ""
         yield render.chat_messages(turns), render.sources_html(turn), turns
-        options = dict(top_k=_int(top_k), temperature=_float(temperature), max_passages=_int(max_passages))
+        options: dict[str, Any] = dict(top_k=_int(top_k), temperature=_float(temperature),
+                                       max_passages=_int(max_passages))
+        try:
+            options.update(filter_options(since=since, until=until, outlets=outlets, as_of=as_of))
+        except BadFilter as exc:  # said in the chat; the box already warned when it was left (check_dates)
+            turn.error = str(exc)
+            yield render.chat_messages(turns), render.sources_html(turn), turns
+            return
         try:
             pieces = in_thread(lambda: self.rag.stream(turn.question, history=history(turns[:-1]), **options))
             for item in pieces:
@@ -93,6 +104,18 @@ class Handlers:
     def pick_example(evt: gr.SelectData) -> str:
         value = evt.value
         return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")
+
+    @staticmethod
+    def check_dates(since: str | None, until: str | None, as_of: str | None) -> None:
+        """When a date box loses focus: a date that does not parse is named at once (the answer would say so too)."""
+        try:
+            filter_options(since=since, until=until, as_of=as_of)
+        except RagError as exc:
+            gr.Warning(esc(str(exc)))
+
+    def outlet_filter(self) -> Any:
+        """The Outlets box's choices: every outlet in the corpus, with its article count."""
+        return gr.Dropdown(choices=outlet_choices(self.articles()))
 
     # ------------------------------------------------------------------ corpus
     def articles(self) -> list[Any]:
@@ -141,14 +164,56 @@ class Handlers:
         return table, header, accordion, None, status
 
     # ------------------------------------------------------------------ API
-    def ask_api(self, question: str) -> dict[str, Any]:
-        """Answer one question from the articles; returns the JSON of `rag ask --json`."""
+    def ask_api(self, question: str, since: str | None = None, until: str | None = None,
+                outlets: list[str] | str | None = None, as_of: str | None = None) -> dict[str, Any]:
+        """Answer one question from the articles; returns the JSON of `rag ask --json`.
+
+        Optional: since / until (YYYY-MM-DD) and outlets (a list, or names separated by commas) limit the
+        articles used; as_of (YYYY-MM-DD, default today) is the date "this week" in the question is read against.
+        """
         try:
-            return self.rag.ask(question).to_json()
+            scope = filter_options(since=since, until=until, outlets=outlets, as_of=as_of, boxes=API_NAMES)
+            return self.rag.ask(question, **scope).to_json()
         except Exception as exc:  # noqa: BLE001 - API callers get the same message as people
             if not isinstance(exc, RagError):
                 log.exception("/ask failed for %r", question)
             raise gr.Error(user_message(exc), print_exception=False) from None
+
+
+class BadFilter(RagError):
+    """A filter box (Since, Until, As of) holds something that is not a date."""
+
+
+BOX_NAMES = {"since": "The “Since” box", "until": "The “Until” box", "as_of": "The “As of” box"}  # the page
+API_NAMES = {"since": "since", "until": "until", "as_of": "as_of"}  # the /ask parameters
+
+
+def filter_options(since: Any = None, until: Any = None, outlets: Any = None, as_of: Any = None,
+                   boxes: dict[str, str] = BOX_NAMES) -> dict[str, Any]:
+    """The filter boxes as `RAG.stream` options (dates parsed; blank = no limit); BadFilter names the box.
+
+    >>> filter_options(since=" 2023-03-01 ", until="", outlets=["BBC", ""])
+    {'outlets': ['BBC'], 'since': datetime.date(2023, 3, 1), 'until': None, 'as_of': None}
+    """
+    if isinstance(outlets, str):
+        outlets = outlets.split(",")
+    options: dict[str, Any] = {"outlets": [o.strip() for o in outlets or () if o and o.strip()] or None}
+    for name, value in (("since", since), ("until", until), ("as_of", as_of)):
+        text = " ".join(str(value or "").split())
+        try:
+            options[name] = parse_user_date(text) if text else None
+        except RagError as exc:
+            raise BadFilter(f"{boxes[name]}: {exc}") from None
+    return options
+
+
+def outlet_choices(articles: Sequence[Any]) -> list[tuple[str, str]]:
+    """(label, value) per outlet, most articles first: [("BBC (12)", "BBC"), …]."""
+    counts: dict[str, int] = {}
+    for a in articles:
+        if a.outlet:
+            counts[a.outlet] = counts.get(a.outlet, 0) + 1
+    return [(f"{o} ({n})", o) for o, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))]
 
 
 def corpus_label(articles: Sequence[Any]) -> str:

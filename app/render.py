@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 from typing import TYPE_CHECKING, Sequence
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from rag import Answer, Article, Citation, Claim
@@ -36,6 +38,47 @@ def with_markers(escaped: str) -> str:
         return f'<span class="cite" title="Source {nums}">[{nums}]</span>'
 
     return _MARKER.sub(badge, escaped)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the locale's
+
+
+def day_label(iso: str) -> str:
+    """A publish date as people read it ("9 Mar 2023"); "" when unknown; a malformed one as it is.
+
+    >>> day_label("2023-03-09"), day_label(""), day_label("2023-3")
+    ('9 Mar 2023', '', '2023-3')
+    """
+    try:
+        d = date.fromisoformat(iso[:10])
+    except (TypeError, ValueError):
+        return iso or ""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def safe_url(url: str) -> str:
+    """`url` when it is a plain http(s) address that can be a link; "" otherwise (javascript:, data:, junk).
+
+    >>> safe_url("https://example.org/a?b=1"), safe_url("javascript:alert(1)"), safe_url("//evil.org/x")
+    ('https://example.org/a?b=1', '', '')
+    """
+    url = (url or "").strip()
+    if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
+
+
+def link(url: str, inner_html: str, cls: str = "") -> str:
+    """`inner_html` (already escaped) as a link opening in a new tab when `url` is safe, else as it is."""
+    href = safe_url(url)
+    if not href:
+        return inner_html
+    klass = f' class="{cls}"' if cls else ""
+    return f'<a{klass} href="{esc(href)}" target="_blank" rel="noopener noreferrer nofollow">{inner_html}</a>'
 
 
 def text_html(text: str) -> str:
@@ -71,7 +114,7 @@ def answer_html(answer: Answer) -> str:
     """A finished answer: the cited text, flagged claims struck through, or an honest abstention."""
     if answer.abstained:
         items = "".join(
-            f'<li>“{esc(_clip(c.quote or c.text, 160))}” <span class="cite-file">{esc(c.source)}</span></li>'
+            f'<li>“{esc(_clip(c.quote or c.text, 160))}” <span class="cite-file">{esc(_origin(c))}</span></li>'
             for c in answer.closest
         )
         closest = f'<ul class="closest">{items}</ul>' if items else ""
@@ -84,8 +127,23 @@ def answer_html(answer: Answer) -> str:
         parts.append(flagged_html(answer.flagged))
         parts.append(f'<div class="answer-meta">Kept only what {sources} support · see Sources</div>')
     elif n:
-        parts.append(f'<div class="answer-meta ok">✓ Checked against {sources} · see Sources</div>')
+        parts.append(f'<div class="answer-meta ok">✓ Checked against {sources}{_published(answer.citations)}'
+                     " · see Sources</div>")
     return "".join(parts)
+
+
+def _published(citations: Sequence[Citation]) -> str:
+    """" · published 2 Mar 2023" (or a span of dates) for the dated citations, so a stale answer shows as stale."""
+    days = sorted({c.date[:10] for c in citations if c.date})
+    if not days:
+        return ""
+    span = day_label(days[0]) if len(days) == 1 else f"{day_label(days[0])} – {day_label(days[-1])}"
+    return f" · published {esc(span)}"
+
+
+def _origin(c: Citation) -> str:
+    """Where a passage is from, in one line: outlet, date, file."""
+    return " · ".join(x for x in (c.outlet, day_label(c.date), c.source) if x)
 
 
 def answer_text_html(answer: Answer) -> str:
@@ -159,18 +217,27 @@ def source_cards(citations: Sequence[Citation]) -> str:
 
 
 def citation_card(group: Sequence[Citation]) -> str:
-    """A passage with its title, outlet and file, and the supporting sentence(s) marked."""
+    """A passage with its title (a link when the article has a web address), outlet, date, author and file,
+    the outlets carrying a near-copy, and the supporting sentence(s) marked."""
     c = group[0]
     numbers = "".join(f'<span class="src-n">{esc(x.n)}</span>' for x in group)
-    meta = " · ".join(x for x in (esc(c.outlet), f'<span class="src-file">{esc(c.source)}</span>') if x)
-    spans = [(x.quote, x.quote_start, x.quote_end) for x in group]
+    meta = [f'<span class="src-outlet">{esc(c.outlet)}</span>' if c.outlet else "",
+            f'<span class="src-date" title="{esc(c.date)}">{esc(day_label(c.date))}</span>' if c.date else "",
+            f'<span class="src-author">by {esc(c.author)}</span>' if c.author else "",
+            f'<span class="src-file">{esc(c.source)}</span>']
+    also = (f'<div class="src-also">also in: {esc(", ".join(c.also_in))}</div>' if c.also_in else "")
+    title = link(c.url, esc(c.title or c.source), "src-link")
     return (
-        f'<article class="src-card" data-n="{esc(",".join(str(x.n) for x in group))}">'
+        f'<article class="src-card" data-n="{esc(",".join(str(x.n) for x in group))}" data-date="{esc(c.date)}">'
         f'<div class="src-top"><div class="src-ns">{numbers}</div>'
-        f'<div class="src-h"><div class="src-title">{esc(c.title)}</div>'
-        f'<div class="src-meta">{meta}</div></div></div>'
-        f'<p class="src-text">{highlighted(c.text, spans)}</p></article>'
+        f'<div class="src-h"><div class="src-title">{title}</div>'
+        f'<div class="src-meta">{" · ".join(m for m in meta if m)}</div>{also}</div></div>'
+        f'<p class="src-text">{highlighted(c.text, spans_of(group))}</p></article>'
     )
+
+
+def spans_of(group: Sequence[Citation]) -> list[tuple[str, int, int]]:
+    return [(x.quote, x.quote_start, x.quote_end) for x in group]
 
 
 def highlighted(text: str, spans: Sequence[tuple[str, int, int]]) -> str:
@@ -202,16 +269,50 @@ def highlighted(text: str, spans: Sequence[tuple[str, int, int]]) -> str:
 
 # ---------------------------------------------------------------------------------------------- corpus
 def corpus_html(articles: Sequence[Article]) -> str:
-    """The corpus panel: one row per ingested article."""
+    """The corpus panel: one row per stored article in the order given (the library's: newest first, undated
+    last), with its outlet, date and author, and a note tying near-copies of one story together."""
     if not articles:
         return '<div class="corpus-empty">No articles yet: upload .txt, .md or .html files below.</div>'
-    rows = "".join(
-        f'<tr><td class="c-title">{esc(a.title)}</td><td>{esc(a.outlet) or "—"}</td>'
-        f'<td class="src-file">{esc(a.source)}</td><td class="num">{esc(a.chunks)}</td></tr>'
-        for a in articles
-    )
-    return ('<table class="corpus"><thead><tr><th>Title</th><th>Outlet</th><th>File</th>'
-            f'<th class="num">Chunks</th></tr></thead><tbody>{rows}</tbody></table>')
+    notes = copy_notes(articles)
+    rows = []
+    for a in articles:
+        when = (f'<span title="{esc(a.date)}">{esc(day_label(a.date))}</span>' if a.date
+                else '<span class="undated">undated</span>')
+        author = f'<div class="c-author">by {esc(a.author)}</div>' if a.author else ""
+        rows.append(
+            f'<tr data-date="{esc(a.date)}"><td class="c-date">{when}</td>'
+            f'<td class="c-title">{link(a.url, esc(a.title or a.source))}{author}</td>'
+            f'<td>{esc(a.outlet) or "—"}</td>'
+            + (f'<td class="c-copies">{notes.get(a.key, "")}</td>' if notes else "")
+            + f'<td class="src-file">{esc(a.source)}</td><td class="num">{esc(a.chunks)}</td></tr>'
+        )
+    copies = "<th>Copies</th>" if notes else ""  # the column only when the corpus holds near-copies
+    return (f'<table class="corpus"><thead><tr><th>Published</th><th>Title</th><th>Outlet</th>{copies}'
+            f'<th>File</th><th class="num">Chunks</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def copy_notes(articles: Sequence[Article]) -> dict[str, str]:
+    """Article key -> HTML note for near-duplicate groups: "3 copies" on the group's representative (the key
+    its members' `group` names), "same story as <outlet, date>" on the others."""
+    by_key = {a.key: a for a in articles}
+    groups: dict[str, list[Article]] = {}
+    for a in articles:
+        groups.setdefault(a.group or a.key, []).append(a)
+    notes: dict[str, str] = {}
+    for rep_key, members in groups.items():
+        if len(members) < 2:
+            continue
+        rep = by_key.get(rep_key)
+        others = [m for m in members if m.key != rep_key]
+        if rep is not None:
+            outlets = ", ".join(sorted({m.outlet or m.source for m in others}))
+            notes[rep_key] = f'<span class="copies" title="{esc("also in: " + outlets)}">{len(members)} copies</span>'
+        name = (rep.outlet or rep.source) if rep is not None else rep_key
+        when = f", {day_label(rep.date)}" if rep is not None and rep.date else ""
+        title = rep.title if rep is not None else rep_key
+        for m in others:
+            notes[m.key] = f'<span class="copy-of" title="{esc(title)}">same story as {esc(name + when)}</span>'
+    return notes
 
 
 def corpus_summary(articles: Sequence[Article]) -> str:
@@ -224,9 +325,17 @@ def header_html(articles: Sequence[Article], model: str) -> str:
         '<div class="app-header"><div><h1>Ask the news</h1>'
         '<p>Answers come only from the articles in the corpus. Every answer cites its sources; '
         'claims the sources do not support are flagged, and when the articles do not say, it says so.</p>'
-        f'</div><div class="app-stats"><span>{esc(corpus_summary(articles))}</span>'
+        f'</div><div class="app-stats"><span>{esc(corpus_summary(articles))}</span>{_date_range(articles)}'
         f'<span>model: {esc(model)}</span><span>offline</span></div></div>'
     )
+
+
+def _date_range(articles: Sequence[Article]) -> str:
+    days = sorted(a.date[:10] for a in articles if a.date)
+    if not days:
+        return ""
+    span = day_label(days[0]) if days[0] == days[-1] else f"{day_label(days[0])} – {day_label(days[-1])}"
+    return f"<span>{esc(span)}</span>"
 
 
 def upload_status_html(summary: str, notes: Sequence[str]) -> str:

@@ -60,6 +60,11 @@ footer { opacity: .7; }
 #ask-row textarea { font-size: 1rem; }
 #ask-row button { align-self: stretch; }
 
+/* filters: one compact row under the question box */
+#filters { gap: 8px; margin-top: 2px; }
+#filters .block { padding: 6px 8px !important; }
+#filters input, #filters textarea { font-size: .9rem; }
+
 /* sources */
 /* Gradio's .block rule sets overflow: visible; without !important a tall panel spills over the settings */
 #sources { max-height: 580px; overflow-y: auto !important; padding-right: 4px; }
@@ -81,6 +86,12 @@ footer { opacity: .7; }
 .sources.abstained .src-n { background: #94a3b8; }
 .src-title { font-weight: 650; line-height: 1.3; }
 .src-meta { font-size: .8rem; color: var(--body-text-color-subdued); margin-top: 2px; }
+.src-outlet { font-weight: 600; color: var(--body-text-color); }
+.src-date { white-space: nowrap; }
+a.src-link, table.corpus a { color: inherit; padding: 0 !important; text-decoration: underline;
+  text-underline-offset: 2px; text-decoration-color: var(--border-color-accent, #a5b4fc); }
+a.src-link:hover, table.corpus a:hover { color: var(--color-accent, #4338ca); }
+.src-also { font-size: .78rem; color: var(--body-text-color-subdued); margin-top: 2px; font-style: italic; }
 .src-text { margin: 0; font-size: .92rem; line-height: 1.6; color: var(--body-text-color); }
 .src-text mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px;
   box-decoration-break: clone; -webkit-box-decoration-break: clone; }
@@ -93,6 +104,11 @@ table.corpus th { text-align: left; font-size: .75rem; text-transform: uppercase
   color: var(--body-text-color-subdued); border-bottom: 1px solid var(--border-color-primary); padding: 6px 8px; }
 table.corpus td { padding: 7px 8px; border-bottom: 1px solid var(--border-color-primary); vertical-align: top; }
 table.corpus .num { text-align: right; width: 70px; }
+table.corpus .c-date { white-space: nowrap; width: 100px; }
+table.corpus .undated { color: var(--body-text-color-subdued); font-style: italic; }
+table.corpus .c-author { font-size: .8rem; color: var(--body-text-color-subdued); }
+table.corpus .c-copies { font-size: .8rem; color: var(--body-text-color-subdued); }
+table.corpus .copies { font-weight: 600; color: #b45309; }
 .corpus-empty, .upload-status { color: var(--body-text-color-subdued); font-size: .9rem; }
 .upload-notes { margin: 6px 0 0; padding-left: 18px; color: #b45309; }
 """

@@ -11,7 +11,7 @@ from rag import RAG, RagError
 
 from . import render
 from .examples import example_questions
-from .handlers import Handlers, corpus_label
+from .handlers import Handlers, corpus_label, outlet_choices
 from .uploads import ALLOWED, MAX_FILES
 
 LLM = "rag"  # concurrency group: one llama.cpp instance (and one index writer) serves every session
@@ -56,6 +56,18 @@ def build(rag: RAG, upload_dir: Path) -> gr.Blocks:
                     stop = gr.Button("Stop", variant="secondary", scale=0, min_width=80, elem_id="stop-btn")
                     clear = gr.Button("Clear chat", variant="secondary", scale=0, min_width=110,
                                       elem_id="clear-btn")
+                # Which articles every question may use (blank = all); applied inside retrieval, so an answer
+                # never cites an article outside them.
+                with gr.Row(elem_id="filters", equal_height=True):
+                    since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", elem_id="since", scale=2,
+                                       min_width=120, max_lines=1, max_length=40)
+                    until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="until", scale=2,
+                                       min_width=120, max_lines=1, max_length=40)
+                    outlets = gr.Dropdown(choices=outlet_choices(articles), value=[], multiselect=True,
+                                          label="Outlets", elem_id="outlets", scale=4, min_width=180,
+                                          allow_custom_value=False, filterable=True)
+                    as_of = gr.Textbox(label="As of", placeholder="today", elem_id="as-of", scale=2,
+                                       min_width=120, max_lines=1, max_length=40)
             with gr.Column(scale=9, min_width=360):
                 sources = gr.HTML(render.EMPTY_SOURCES, elem_id="sources", js_on_load=None)
 
@@ -83,7 +95,8 @@ def build(rag: RAG, upload_dir: Path) -> gr.Blocks:
 
         # ---- events: show the question at once, then stream the answer (queued: one model for all sessions)
         chat_out = [chatbot, sources, turns]
-        answer: dict[str, Any] = dict(fn=h.respond, inputs=[turns, top_k, temperature, max_passages], outputs=chat_out,
+        answer: dict[str, Any] = dict(fn=h.respond, inputs=[turns, top_k, temperature, max_passages, since, until,
+                                                          outlets, as_of], outputs=chat_out,
                       concurrency_limit=1, concurrency_id=LLM, api_visibility="private",
                       show_progress="minimal", show_progress_on=[chatbot])
         shown: dict[str, Any] = dict(fn=h.submit, inputs=[question, turns], outputs=[question, chatbot, turns],
@@ -101,12 +114,18 @@ def build(rag: RAG, upload_dir: Path) -> gr.Blocks:
         chatbot.select(h.select_turn, [turns], [sources], concurrency_limit=None, api_visibility="private",
                        show_progress="hidden")
 
-        corpus_out = [corpus, header, corpus_panel]
-        add.click(h.upload, [files], [*corpus_out, files, upload_status], concurrency_limit=1,
-                  concurrency_id=LLM, api_visibility="private")
-        demo.load(h.corpus, None, corpus_out, concurrency_limit=None, api_visibility="private",
-                  show_progress="hidden")
+        for box in (since, until, as_of):  # a date that does not parse is named as soon as the box is left
+            box.blur(h.check_dates, [since, until, as_of], None, concurrency_limit=None, api_visibility="private",
+                     show_progress="hidden")
 
-        # ---- API: Client(url).predict("question", api_name="/ask") -> the JSON of `rag ask --json`
+        corpus_out = [corpus, header, corpus_panel]
+        quiet: dict[str, Any] = dict(concurrency_limit=None, api_visibility="private", show_progress="hidden")
+        add.click(h.upload, [files], [*corpus_out, files, upload_status], concurrency_limit=1,
+                  concurrency_id=LLM, api_visibility="private").then(h.outlet_filter, None, outlets, **quiet)
+        demo.load(h.corpus, None, corpus_out, **quiet)
+        demo.load(h.outlet_filter, None, outlets, **quiet)
+
+        # ---- API: Client(url).predict("question", api_name="/ask") -> the JSON of `rag ask --json`; optional
+        # since=, until=, outlets=, as_of= as in RAG.ask
         gr.api(h.ask_api, api_name="ask", concurrency_limit=1, concurrency_id=LLM)
     return demo

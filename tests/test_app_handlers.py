@@ -1,16 +1,20 @@
-"""app.handlers on fakes: streaming into per-session turns, follow-ups, stop, clear, errors, uploads, /ask."""
+"""app.handlers on fakes: streaming into per-session turns, follow-ups, stop, clear, errors, uploads, /ask,
+and the date / outlet filters over a hand-made dated corpus."""
 
 from __future__ import annotations
 
+import json
+import socket
+from datetime import date
 from pathlib import Path
 
 import gradio as gr
 import pytest
 
-from app.handlers import Handlers
+from app.handlers import Handlers, outlet_choices
 from app.session import Turn, history
 from app.uploads import safe_name
-from rag import RAG
+from rag import RAG, Article
 
 from .conftest import FakeGenerator
 
@@ -218,3 +222,158 @@ def test_ask_api_returns_the_rag_ask_json_shape(fake_rag, settings, fake_embedde
     assert out["citations"][0]["source"] == "003_26008f194e877180.txt"
     with pytest.raises(gr.Error, match="empty"):
         h.ask_api("  ")
+
+
+# ---------------------------------------------------------------------------------------------- filters
+# A hand-made dated corpus: the same town in two months, and a near-copy of the March story in another outlet.
+MAYOR_Q = "Who is the mayor of Quillmere?"
+JAN_TEXT = ("Ada Brenn was elected mayor of Quillmere on Thursday, the town council said. "
+            "The new mayor of Quillmere, Ada Brenn, promised to repair the old ferry pier before the summer. "
+            "Brenn, a former harbour pilot, won 61 percent of the vote.")
+MAR_TEXT = ("Tomas Reyl was sworn in as mayor of Quillmere on Wednesday after a recount. "
+            "The mayor of Quillmere, Tomas Reyl, said the ferry pier would close for repairs in April. "
+            "Reyl, who ran the town's lifeboat station for a decade, thanked the volunteers who counted the ballots.")
+DATED = [
+    {"title": "Quillmere elects Ada Brenn as mayor", "text": JAN_TEXT, "publish_date": "2023-01-12",
+     "outlet": "Harbour Gazette", "authors": ["Lena Ortiz"], "url": "https://harbour-gazette.example/quillmere-mayor"},
+    {"title": "Tomas Reyl sworn in as Quillmere mayor", "text": MAR_TEXT, "publish_date": "2023-03-08",
+     "outlet": "Valley Times", "authors": ["Sam Okafor"], "url": "https://valley-times.example/quillmere-reyl"},
+    {"title": "Tomas Reyl sworn in as mayor of Quillmere", "text": MAR_TEXT, "publish_date": "2023-03-09",
+     "outlet": "Coast Wire", "url": "https://coast-wire.example/reyl"},
+]
+
+
+def write_dated_corpus(folder: Path) -> Path:
+    """The records above as a JSONL file in `folder` (shared with the browser test)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "quillmere.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in DATED), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def dated(settings, fake_embedder, tmp_path) -> tuple[Handlers, FakeGenerator]:
+    """Handlers over the dated corpus alone, answering with a queue of replies set by each test."""
+    h, gen = handlers(settings, fake_embedder, tmp_path)
+    h.rag.ingest([write_dated_corpus(tmp_path / "dated")])
+    return h, gen
+
+
+def cited(turns: list[Turn]) -> list[tuple[str, str]]:
+    answer = turns[-1].answer
+    assert answer is not None
+    return [(c.outlet, c.date) for c in (answer.closest if answer.abstained else answer.citations)]
+
+
+def test_date_and_outlet_filters_decide_which_article_is_cited(dated):
+    h, gen = dated
+    gen.replies = [" Tomas Reyl", " Ada Brenn", " Ada Brenn"]
+    turns = ask(h, MAYOR_Q, since="2023-03-01")[-1][2]
+    assert cited(turns) == [("Valley Times", "2023-03-08")]  # the earlier of the two copies, the other named
+    assert turns[-1].answer.citations[0].also_in == ("Coast Wire",)
+    turns = ask(h, MAYOR_Q, turns, since="", until=" 31 January 2023 ")[-1][2]
+    assert cited(turns) == [("Harbour Gazette", "2023-01-12")]
+    chat, sources, turns = ask(h, MAYOR_Q, turns, outlets=["Harbour Gazette"])[-1]
+    assert cited(turns) == [("Harbour Gazette", "2023-01-12")]
+    assert "Harbour Gazette" in sources and "12 Jan 2023" in sources and "by Lena Ortiz" in sources
+    assert "published 12 Jan 2023" in chat[-1]["content"]
+
+
+def test_filters_and_as_of_reach_the_pipeline_parsed(dated, monkeypatch):
+    h, gen = dated
+    gen.default = " Tomas Reyl"
+    seen = {}
+    real = h.rag.stream
+
+    def spy(question, history=None, **options):
+        seen.update(options)
+        return real(question, history=history, **options)
+
+    monkeypatch.setattr(h.rag, "stream", spy)
+    ask(h, MAYOR_Q, since="2023-03-01", until="", outlets=["Valley Times", "Coast Wire"], as_of="2023-03-10")
+    assert seen["since"] == date(2023, 3, 1) and seen["until"] is None and seen["as_of"] == date(2023, 3, 10)
+    assert seen["outlets"] == ["Valley Times", "Coast Wire"]
+    ask(h, MAYOR_Q, since=None, until=None, outlets=None, as_of=None)
+    assert seen["since"] is seen["until"] is seen["outlets"] is seen["as_of"] is None  # blank = no limit
+
+
+def test_a_date_that_does_not_parse_is_a_message_naming_the_box_not_a_traceback(dated, recwarn):
+    h, gen = dated
+    chat, sources, turns = ask(h, MAYOR_Q, since="2023-13-45")[-1]
+    assert turns[-1].error.startswith("The “Since” box: Could not read '2023-13-45' as a date: use YYYY-MM-DD")
+    assert "Could not answer" in chat[-1]["content"] and "YYYY-MM-DD" in chat[-1]["content"]
+    assert "Traceback" not in chat[-1]["content"] and gen.prompts == []  # nothing was asked of the model
+    assert not [w for w in recwarn if "box" in str(w.message)]  # the box warned when it was left: no second toast
+    *_, turns = ask(h, MAYOR_Q, turns, as_of="03/04/2023")[-1]
+    assert "“As of” box" in turns[-1].error and "ambiguous" in turns[-1].error
+    *_, turns = ask(h, MAYOR_Q, turns, since="2023-03-01", until="2023-01-01")[-1]
+    assert "Swap them" in turns[-1].error  # the library's own check of the window
+
+
+def test_date_boxes_warn_when_left_with_a_bad_date(recwarn):
+    Handlers.check_dates("2023-03-01", "", None)
+    assert not [w for w in recwarn if "box" in str(w.message)]
+    Handlers.check_dates("", "yesterday-ish", "")
+    [warning] = [w for w in recwarn if "box" in str(w.message)]
+    assert "The “Until” box" in str(warning.message) and "YYYY-MM-DD" in str(warning.message)
+
+
+def test_outlet_box_offers_the_corpus_outlets_most_articles_first(dated, settings, fake_embedder, tmp_path):
+    h, _ = dated
+    assert h.outlet_filter().choices == [("Coast Wire (1)", "Coast Wire"), ("Harbour Gazette (1)", "Harbour Gazette"),
+                                         ("Valley Times (1)", "Valley Times")]
+    nothing = RAG(settings.with_overrides(index_dir=tmp_path / "no-index"), embedder=fake_embedder)
+    assert Handlers(nothing, tmp_path / "uploads").outlet_filter().choices == []  # no index yet: no outlets
+    assert outlet_choices([Article("k1", "a", "t", "h", 1, outlet="B"), Article("k2", "b", "t", "h", 1, outlet="A"),
+                           Article("k3", "c", "t", "h", 1, outlet="B"), Article("k4", "d", "t", "h", 1)]) == \
+        [("B (2)", "B"), ("A (1)", "A")]
+
+
+def test_ask_api_takes_the_filters_as_optional_parameters(dated):
+    h, gen = dated
+    gen.replies = [" Ada Brenn", " Tomas Reyl", " Tomas Reyl"]
+    out = h.ask_api(MAYOR_Q, until="2023-01-31")
+    assert [(c["outlet"], c["date"]) for c in out["citations"]] == [("Harbour Gazette", "2023-01-12")]
+    out = h.ask_api(MAYOR_Q, outlets="Valley Times, Coast Wire", as_of="2023-03-10")
+    assert {c["outlet"] for c in out["citations"]} <= {"Valley Times", "Coast Wire"}
+    assert h.ask_api(MAYOR_Q)["citations"]  # no filters: as before
+    with pytest.raises(gr.Error, match="since: Could not read 'soon' as a date"):
+        h.ask_api(MAYOR_Q, since="soon")
+
+
+@pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")  # Gradio's own pandas deprecations
+def test_ask_endpoint_filters_through_gradio_client_and_plain_calls_still_work(dated):
+    from gradio_client import Client
+
+    from app.ui import build
+
+    h, gen = dated
+    gen.default = " Tomas Reyl"
+    demo = build(h.rag, h.upload_dir)
+    demo.queue(default_concurrency_limit=1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        plain = client.predict(MAYOR_Q, api_name="/ask")  # existing callers: the question alone
+        assert plain == h.rag.ask(MAYOR_Q).to_json()
+        gen.default = " Ada Brenn"
+        got = client.predict(MAYOR_Q, until="2023-01-31", api_name="/ask")
+        assert [(c["outlet"], c["date"]) for c in got["citations"]] == [("Harbour Gazette", "2023-01-12")]
+        got = client.predict(MAYOR_Q, outlets=["Harbour Gazette"], api_name="/ask")
+        assert {c["outlet"] for c in got["citations"]} == {"Harbour Gazette"}
+        with pytest.raises(Exception, match="until: Could not read"):
+            client.predict(MAYOR_Q, until="31/31/2023", api_name="/ask")
+    finally:
+        demo.close()
+
+
+def test_handler_docstring_examples():
+    import doctest
+
+    import app.handlers
+
+    result = doctest.testmod(app.handlers)
+    assert result.attempted > 0 and result.failed == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app import render
 from app.session import Turn
-from rag import RAG, Answer, Citation
+from rag import RAG, Answer, Article, Citation
 
 from .conftest import FakeGenerator
 
@@ -32,7 +32,9 @@ def assert_inert(html: str) -> None:
     assert "<script" not in html.lower() and "<img" not in html.lower() and "<b>" not in html
     tags = set(re.findall(r"<\s*([a-zA-Z0-9]+)", html))
     assert tags <= {"div", "span", "article", "p", "mark", "q", "ul", "li", "s", "br", "table", "thead", "tbody",
-                    "tr", "th", "td", "strong"}, tags
+                    "tr", "th", "td", "strong", "a"}, tags
+    for href in re.findall(r"<a [^>]*href=\"([^\"]*)\"", html):  # our links: http(s) only
+        assert href.startswith(("http://", "https://")), href
 
 
 def test_markers_become_badges_that_still_read_as_markers():
@@ -145,9 +147,94 @@ def test_answers_and_questions_with_markup_are_escaped():
 def test_corpus_panel_lists_title_outlet_file_and_chunk_count(fake_rag):
     articles = fake_rag.articles()
     html = render.corpus_html(articles)
-    assert html.count("<tr>") == len(articles) + 1
+    assert html.count("<tr") == len(articles) + 1
     for a in articles:
         assert a.source in html and f'<td class="num">{a.chunks}</td>' in html
-    assert "MoneyOval" in html
+    assert "MoneyOval" in html and "undated" in html
+    assert "Copies" not in html  # no near-copies among the seeds: no column for them
     assert render.corpus_summary(articles) == f"{len(articles)} articles · {sum(a.chunks for a in articles)} passages"
     assert "No articles yet" in render.corpus_html([])
+
+
+# ---------------------------------------------------------------------------------------------- news metadata
+def card(**fields) -> str:
+    base = dict(n=1, source="wire.jsonl", title="Reyl sworn in", text="Tomas Reyl was sworn in. He thanked all.",
+                quote="Tomas Reyl was sworn in.", quote_start=0, quote_end=24, chunk_id="c1")
+    return render.source_cards([Citation(**{**base, **fields})])
+
+
+def test_source_card_shows_outlet_date_author_link_and_also_in():
+    html = card(outlet="Valley Times", date="2023-03-08", author="Sam Okafor", url="https://valley.example/reyl?a=1&b=2",
+                also_in=("Coast Wire", "Harbour Gazette"))
+    meta = re.search(r'<div class="src-meta">(.*?)</div>', html).group(1)
+    assert re.sub(r"<[^>]+>", "", meta) == "Valley Times · 8 Mar 2023 · by Sam Okafor · wire.jsonl"
+    assert '<a class="src-link" href="https://valley.example/reyl?a=1&amp;b=2" target="_blank" ' \
+           'rel="noopener noreferrer nofollow">Reyl sworn in</a>' in html
+    assert '<div class="src-also">also in: Coast Wire, Harbour Gazette</div>' in html
+    assert 'data-date="2023-03-08"' in html and 'title="2023-03-08"' in html
+
+
+def test_source_card_without_metadata_shows_only_what_is_known():
+    html = card()
+    assert re.sub(r"<[^>]+>", "", re.search(r'<div class="src-meta">(.*?)</div>', html).group(1)) == "wire.jsonl"
+    assert "<a " not in html and "also in" not in html and "by " not in html and 'data-date=""' in html
+
+
+def test_metadata_is_escaped_and_only_http_links_are_links():
+    for url in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
+                "//evil.example/x", "https://ok.example/\nx", "vbscript:x", "not a url"):
+        html = card(url=url)
+        assert "<a " not in html, url
+    html = card(title=SCRIPT, outlet=IMG, author=f"{SCRIPT} Ortiz", date=f"2023-01-01{IMG}",
+                url='https://x.example/"><script>alert(1)</script>', also_in=(IMG, "<b>Wire</b>"))
+    assert_inert(html)
+    assert 'href="https://x.example/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert "also in: &lt;img src=x onerror=alert(1)&gt;, &lt;b&gt;Wire&lt;/b&gt;" in html
+    assert "by &lt;script&gt;alert(1)&lt;/script&gt; Ortiz" in html
+
+
+def test_answer_says_when_its_sources_were_published():
+    def cite(n: int, day: str) -> Citation:
+        return Citation(n=n, source="a.txt", title="T", text="Tomas Reyl.", quote="Tomas Reyl.", quote_end=11, date=day)
+
+    one = render.answer_html(Answer("q", "Tomas Reyl [1]", False, citations=[cite(1, "2023-03-08")]))
+    assert "✓ Checked against 1 source · published 8 Mar 2023 · see Sources" in one
+    two = render.answer_html(Answer("q", "Reyl [1]. Brenn [2].", False,
+                                    citations=[cite(1, "2023-03-08"), cite(2, "2023-01-12"), cite(3, "")]))
+    assert "published 12 Jan 2023 – 8 Mar 2023" in two
+    undated = render.answer_html(Answer("q", "Tomas Reyl [1]", False, citations=[cite(1, "")]))
+    assert "published" not in undated and "Checked against 1 source · see Sources" in undated
+
+
+def test_corpus_lists_dates_outlets_and_near_copies_in_the_order_given():
+    arts = [Article("k-coast", "wire.jsonl", "Reyl sworn in (wire)", "h1", 1, outlet="Coast Wire", date="2023-03-09",
+                    group="k-coast"),
+            Article("k-valley", "wire.jsonl", "Reyl sworn in", "h2", 2, outlet="Valley Times", date="2023-03-08",
+                    author="Sam Okafor", url="https://valley.example/reyl", group="k-coast"),
+            Article("k-harbour", "wire.jsonl", "Brenn elected", "h3", 1, outlet="Harbour Gazette", date="2023-01-12",
+                    group="k-harbour"),
+            Article("k-old", "notes.txt", f"Undated {SCRIPT}", "h4", 3)]
+    html = render.corpus_html(arts)
+    assert_inert(html)
+    rows = re.findall(r"<tr data-date=\"([^\"]*)\">(.*?)</tr>", html)
+    assert [d for d, _ in rows] == ["2023-03-09", "2023-03-08", "2023-01-12", ""]
+    text = [re.sub(r"<[^>]+>", "|", r).replace("||", "|") for _, r in rows]
+    assert "9 Mar 2023" in text[0] and "Coast Wire" in text[0] and "2 copies" in text[0]
+    assert "same story as Coast Wire, 9 Mar 2023" in text[1] and "by Sam Okafor" in text[1]
+    assert '<a href="https://valley.example/reyl"' in rows[1][1]
+    assert "copies" not in text[2] and "same story" not in text[2]  # a group of one is no group
+    assert "undated" in text[3] and "&lt;script&gt;" in rows[3][1]
+    assert 'title="also in: Valley Times"' in html and "<th>Copies</th>" in html
+    header = render.header_html(arts, "m")
+    assert "12 Jan 2023 – 9 Mar 2023" in header and "4 articles" in header
+    assert "Jan" not in render.header_html(arts[3:], "m")  # undated only: no date range
+
+
+def test_dated_corpus_from_the_library_renders_newest_first_with_its_group(settings, fake_embedder, tmp_path):
+    from .test_app_handlers import write_dated_corpus
+
+    rag = rag_with(settings, fake_embedder)
+    rag.ingest([write_dated_corpus(tmp_path)])
+    html = render.corpus_html(rag.articles())
+    assert re.findall(r'<tr data-date="([^"]*)"', html) == ["2023-03-09", "2023-03-08", "2023-01-12"]
+    assert html.count("2 copies") == 1 and html.count("same story as") == 1

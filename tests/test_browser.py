@@ -16,12 +16,14 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from .conftest import ROOT
+from .test_app_handlers import MAYOR_Q, write_dated_corpus
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,10 +53,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """`python -m app` on a free port over an empty temp index (start-up ingests the seeds); always stopped."""
-    work = tmp_path_factory.mktemp("live-app")
+@contextmanager
+def serving(work: Path, name: str = "app") -> Iterator[dict]:
+    """`python -m app` on a free port over the index in `work/index`; always stopped."""
     port = free_port()
     env = {**os.environ, "RAG_INDEX_DIR": str(work / "index"), "RAG_UPLOAD_DIR": str(work / "uploads"),
            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
@@ -79,7 +80,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         yield {"url": url, "env": env, "log": log_path, "work": work}
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copyfile(log_path, ARTIFACTS / "app.log")  # for CI: what the server said
+        shutil.copyfile(log_path, ARTIFACTS / f"{name}.log")  # for CI: what the server said
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)  # our own process group (start_new_session), nothing else
             try:
@@ -87,6 +88,27 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The app over an empty temp index (start-up ingests the seeds)."""
+    with serving(tmp_path_factory.mktemp("live-app")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def dated_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The app over a hand-made dated corpus alone (JSONL records with publish dates, outlets, a near-copy),
+    ingested with `rag ingest` before start-up (so the seeds are not added)."""
+    work = tmp_path_factory.mktemp("dated-app")
+    records = write_dated_corpus(work / "corpus")
+    env = {**os.environ, "RAG_INDEX_DIR": str(work / "index")}
+    done = subprocess.run([str(Path(sys.executable).parent / "rag"), "ingest", str(records)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "added 3" in done.stdout + done.stderr, done.stdout + done.stderr
+    with serving(work, "dated-app") as app:
+        yield app
 
 
 # ---------------------------------------------------------------------------------------------- API
@@ -317,3 +339,52 @@ def test_docs_screenshot(page):
     page.page.mouse.move(0, 0)
     time.sleep(1)
     page.page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+
+
+# ---------------------------------------------------------------------------------------------- filters
+def card_dates(page: Page) -> list[str]:
+    return page.page.eval_on_selector_all("#sources .src-card", "cards => cards.map(c => c.dataset.date)")
+
+
+def box(page: Page, elem_id: str):
+    return page.page.locator(f"#{elem_id} input, #{elem_id} textarea").first
+
+
+@pytest.mark.browser
+def test_date_filter_keeps_the_cited_sources_inside_the_window(browser, dated_app):
+    """The same question in two date windows cites the article of each window (and a bad date is a message)."""
+    page = Page(browser, dated_app["url"])
+    pg = page.page
+    try:
+        box(page, "since").fill("2023-03-01")
+        page.ask(MAYOR_Q)
+        first = page.wait_answer()
+        pg.locator("#sources .src-card").first.wait_for(state="visible")
+        dates = card_dates(page)
+        assert dates and all(d >= "2023-03-01" for d in dates), dates
+        card = pg.locator("#sources .src-card").first
+        meta = card.locator(".src-meta").inner_text()
+        assert "Mar 2023" in meta and ("Valley Times" in meta or "Coast Wire" in meta), meta
+        assert card.locator("a.src-link").get_attribute("href").startswith("https://")
+        if "Not in the articles" not in first:  # an answer (not an abstention) names the near-copy's outlet
+            assert "also in:" in card.inner_text() and "published" in first
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.mouse.move(0, 0)
+        pg.screenshot(path=str(ARTIFACTS / "filtered.png"), full_page=True)
+
+        box(page, "since").fill("")
+        box(page, "until").fill("2023-01-31")
+        page.ask(MAYOR_Q)
+        page.wait_answer(2)
+        pg.wait_for_function("""() => { const c = [...document.querySelectorAll('#sources .src-card')];
+                                        return c.length && c.every(x => x.dataset.date <= '2023-01-31'); }""")
+        assert card_dates(page) == ["2023-01-12"] or all(d <= "2023-01-31" for d in card_dates(page))
+        assert "Harbour Gazette" in pg.locator("#sources .src-card").first.inner_text()
+
+        box(page, "until").fill("31/31/2023")
+        page.ask(MAYOR_Q)
+        third = page.wait_answer(3)
+        assert "Could not answer" in third and "“Until” box" in third and "YYYY-MM-DD" in third
+        assert "Traceback" not in pg.locator("body").inner_text() and not page.dialogs
+    finally:
+        page.close()
