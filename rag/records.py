@@ -196,12 +196,15 @@ class IngestReport:
     chunks_embedded: int = 0
     records_read: int = 0  # articles read from files and JSONL records (before skipping)
     duplicate_groups: int = 0  # groups of near-copies among all stored articles
+    chunks_reused: int = 0  # chunks whose identical text the index already held: their vector was reused
     seconds: float = 0.0
 
     def summary(self) -> str:
         line = (
             f"added {self.added} / updated {self.updated} / removed {self.removed} / "
-            f"unchanged {self.unchanged} articles ({self.chunks_embedded} chunks embedded)"
+            f"unchanged {self.unchanged} articles ({self.chunks_embedded} chunks stored"
+            + (f", {self.chunks_reused} of them copies of text already embedded" if self.chunks_reused else "")
+            + ")"
         )
         if self.skipped:
             kinds: dict[str, int] = {}
@@ -215,5 +218,6 @@ class IngestReport:
     def to_json(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
                 "records_read": self.records_read, "chunks_embedded": self.chunks_embedded,
+                "chunks_reused": self.chunks_reused,
                 "duplicate_groups": self.duplicate_groups, "seconds": round(self.seconds, 2),
                 "skipped": [{"where": s.where, "kind": s.kind, "reason": s.reason} for s in self.skipped]}

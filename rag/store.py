@@ -101,16 +101,30 @@ class ChromaStore:
 
     # ------------------------------------------------------------------ chunks
     @_guard
-    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], hashes: dict[str, str]) -> None:
-        """Upsert chunks (ids are deterministic, so a re-run after a crash overwrites, never duplicates)."""
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], hashes: dict[str, str],
+            text_keys: Sequence[str] | None = None) -> None:
+        """Upsert chunks (ids are deterministic, so a re-run after a crash overwrites, never duplicates).
+        `text_keys` (one per chunk) let a later identical text reuse the stored vector (see `vectors_for`)."""
         for i in range(0, len(chunks), _BATCH):
             part = chunks[i:i + _BATCH]
+            keys = text_keys[i:i + _BATCH] if text_keys is not None else [""] * len(part)
             self.col.upsert(
                 ids=[c.id for c in part],
                 embeddings=[list(v) for v in vectors[i:i + _BATCH]],
                 documents=[c.text for c in part],
-                metadatas=[_meta(c, hashes[c.doc_key]) for c in part],
+                metadatas=[_meta(c, hashes[c.doc_key]) | {"text_key": k} for c, k in zip(part, keys)],
             )
+
+    @_guard
+    def vectors_for(self, text_keys: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors of chunks whose text key is among `text_keys` (syndicated copies embed nothing)."""
+        out: dict[str, list[float]] = {}
+        for i in range(0, len(text_keys), _BATCH):
+            res = self.col.get(where={"text_key": {"$in": list(text_keys[i:i + _BATCH])}},
+                               include=["embeddings", "metadatas"])
+            for m, v in zip(res["metadatas"], res["embeddings"]):
+                out[str(m.get("text_key", ""))] = [float(x) for x in v]
+        return out
 
     @_guard
     def delete(self, ids: Sequence[str]) -> None:

@@ -139,3 +139,17 @@ def test_big_export_with_bad_lines_counts_them(settings, fake_embedder, fake_gen
     assert report.to_json()["skipped"][0]["where"].startswith("export.jsonl line")
     dated = rag.articles()
     assert dated[0].date == "2023-03-09" and all(a.url.startswith("https://wire.example/") for a in dated)
+
+
+def test_a_syndicated_copy_reuses_the_stored_vectors(settings, fake_embedder, fake_generator, tmp_path):
+    story = "The harbour bridge reopened on Thursday after eight weeks of repairs. Ferries stop on Friday."
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps({"url": "https://one.example/x", "text": story}) + "\n")
+    second.write_text(json.dumps({"url": "https://two.example/x", "text": story}) + "\n")
+    rag = RAG(settings, embedder=fake_embedder, generator=fake_generator)
+    assert rag.ingest([first]).chunks_reused == 0
+    embedded = sum(fake_embedder.calls)
+    report = rag.ingest([second])
+    assert report.added == 1 and report.chunks_reused == report.chunks_embedded >= 1
+    assert sum(fake_embedder.calls) == embedded  # nothing new was embedded
+    assert len(rag.retrieve("harbour bridge reopened", top_k=5)) == 1  # and the copies are one group

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -58,7 +59,7 @@ _DONE = object()
 
 
 def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chunk_chars: int, overlap: int,
-           max_file_bytes: int, progress: Progress | None = None) -> IngestReport:
+           max_file_bytes: int, progress: Progress | None = None, embedder_name: str = "") -> IngestReport:
     t0 = time.perf_counter()
     paths = list(paths)
     state = store.state()
@@ -80,14 +81,16 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
     seen: set[str] = set()
     skipped: list[Skip] = []
     batch: list[_Ready] = []
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks": 0, "known": 0}
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks": 0, "known": 0, "reused": 0}
 
     def flush() -> None:
         if not batch:
             return
         chunks = [c for r in batch for c in r.chunks]
-        vectors = embed([c.text for c in chunks])
-        store.add(chunks, vectors, {r.doc.key: r.doc.content_hash for r in batch})
+        keys = [text_key(embedder_name, c.text) for c in chunks]
+        vectors = _vectors(store, embed, chunks, keys)
+        counts["reused"] += sum(1 for k in keys if k in vectors.reused)
+        store.add(chunks, [vectors[k] for k in keys], {r.doc.key: r.doc.content_hash for r in batch}, keys)
         store.put_articles([_article(r) for r in batch])
         old_ids = [cid for r in batch if r.old for cid in chunk_ids(r.old.key, r.old.content_hash, r.old.chunks)
                    if r.old.content_hash != r.doc.content_hash]
@@ -129,9 +132,31 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
     store.set_state(State(state.generation + 1 if changed else state.generation, clean=True))
     report = IngestReport(added=counts["added"], updated=counts["updated"], removed=len(gone),
                           unchanged=counts["unchanged"], skipped=skipped, chunks_embedded=counts["chunks"],
-                          records_read=walk.records, duplicate_groups=groups, seconds=time.perf_counter() - t0)
+                          records_read=walk.records, duplicate_groups=groups, chunks_reused=counts["reused"],
+                          seconds=time.perf_counter() - t0)
     log.info("ingest: %s", report.summary())
     return report
+
+
+def text_key(embedder_name: str, text: str) -> str:
+    """Identity of a chunk's text for one embedder: an identical text (a syndicated copy) has the same vector."""
+    return hashlib.sha256(f"{embedder_name}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class _Vectors(dict):
+    """text key -> vector, remembering which came from the store rather than the embedder."""
+
+    reused: set[str]
+
+
+def _vectors(store: ChromaStore, embed: Embed, chunks: list[Chunk], keys: list[str]) -> _Vectors:
+    """Vectors for `chunks`: stored ones for texts the index already holds, the embedder for the rest (once)."""
+    out = _Vectors(store.vectors_for(sorted(set(keys))))
+    out.reused = set(out)
+    todo = {k: c.text for k, c in zip(keys, chunks) if k not in out}
+    if todo:
+        out.update(zip(todo, embed(list(todo.values()))))
+    return out
 
 
 def _read(stream: Iterable[Pending | Skip], manifest: dict[str, Article], out: queue.Queue, chunk_chars: int,
