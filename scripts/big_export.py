@@ -45,6 +45,16 @@ def make_export(target: Path, megabytes: float) -> tuple[int, int]:
     return n, size
 
 
+def _hwm_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=50.0, help="size of the export in MB")
@@ -55,18 +65,27 @@ def main() -> int:
     records, size = make_export(export, args.mb)
     print(f"export: {records:,} records, {size / 1e6:.1f} MB at {export}", flush=True)
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "rag", "ingest", str(export), "--json",
-                           "--index-dir", str(args.out / "index")], capture_output=True, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(export), "--json",
+                              "--index-dir", str(args.out / "index")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    peak_mb, ticks = 0.0, 0
+    while child.poll() is None:  # the kernel's high-water mark, read while it runs (kept if it is stopped)
+        peak_mb = max(peak_mb, _hwm_mb(child.pid))
+        time.sleep(2)
+        ticks += 1
+        if ticks % 30 == 0:
+            print(f"  {time.perf_counter() - t0:6.0f} s, peak RSS so far {peak_mb:,.0f} MB", flush=True)
+    stdout, stderr = child.communicate()
     wall = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if done.returncode != 0:
-        print(done.stderr[-2000:], file=sys.stderr)
-        return done.returncode
-    report = json.loads(done.stdout)
+    peak_mb = max(peak_mb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    if child.returncode != 0:
+        print(stderr[-2000:], file=sys.stderr)
+        return child.returncode
+    report = json.loads(stdout)
     print(json.dumps({"records": records, "mb": round(size / 1e6, 1), "wall_s": round(wall, 1),
                       "peak_rss_mb": round(peak_mb, 1), "added": report["added"],
                       "records_read": report["records_read"], "skipped": len(report["skipped"]),
-                      "chunks_embedded": report["chunks_embedded"],
+                      "chunks_embedded": report["chunks_embedded"], "chunks_reused": report["chunks_reused"],
                       "duplicate_groups": report["duplicate_groups"]}, indent=2))
     return 0
 
