@@ -57,6 +57,11 @@ class ChromaStore:
         self.name = collection
         if not host and not create and not (Path(str(path)) / "chroma.sqlite3").exists():
             raise NoIndex(f"No index at {path} yet: run `rag ingest seeds/` first (or give --index-dir).")
+        self._open(create)
+        self.seen = self.state().generation  # the generation this process's view of the index reflects
+
+    def _open(self, create: bool) -> None:
+        host, path, collection = self.host, self.path, self.name
         try:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
@@ -74,6 +79,22 @@ class ChromaStore:
         # Any: chromadb's type stubs want numpy arrays and literal include-lists; this module is the boundary.
         self.col: Any = self._collection(collection, create)
         self.manifest: Any = self._collection(f"{collection}-articles", create=True)
+
+    def sync(self) -> State:
+        """The index's state; when another process changed the index since we looked, reopen it first.
+
+        An embedded Chroma keeps its vector index in this process's memory: after another process's ingest,
+        it would still return deleted chunks and miss new ones. A server needs no reopening.
+        """
+        state = self.state()
+        if state.generation != self.seen:
+            if not self.host:
+                from chromadb.api.client import SharedSystemClient
+
+                SharedSystemClient.clear_system_cache()  # drop the cached system, so the files are read again
+                self._open(create=False)
+            self.seen = state.generation
+        return state
 
     def unavailable(self, exc: BaseException) -> StoreUnavailable:
         text = f"{type(exc).__name__}: {exc}"
@@ -163,7 +184,7 @@ class ChromaStore:
         res = self.col.query(query_embeddings=[list(vector)], n_results=min(n, total), where=where,
                              include=["metadatas", "documents", "distances"])
         rows = zip(res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0])
-        return [(_chunk(cid, m, d), 1.0 - float(dist)) for cid, m, d, dist in rows]
+        return [(_chunk(cid, m, d), 1.0 - float(dist)) for cid, m, d, dist in rows if m is not None]
 
     # ------------------------------------------------------------------ manifest
     def articles(self) -> dict[str, Article]:

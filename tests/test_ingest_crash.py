@@ -118,3 +118,17 @@ def test_killed_update_before_its_manifest_keeps_the_old_version(tmp_path):
     rerun = run(tmp_path, index, corpus)
     assert "unchanged 5" in rerun.stdout
     assert chunk_ids(index) == clean_ids(tmp_path, corpus)
+
+
+def test_a_cli_reingest_in_another_process_is_seen_by_a_running_app(tmp_path):
+    """The app's RAG stays open; another process re-ingests a changed file; the next question sees it."""
+    corpus = tmp_path / "news"
+    shutil.copytree(SEEDS, corpus)
+    index = tmp_path / "index"
+    assert run(tmp_path, index, corpus).returncode == 0
+    app = RAG(Settings(index_dir=index), embedder=FakeEmbedder(), generator=FakeGenerator())
+    assert not any("Ulaanbaatar" in h.chunk.text for h in app.retrieve("Ulaanbaatar yurts festival"))
+    (corpus / "000_35ceaa0b824bc6bf.txt").write_text("Ulaanbaatar builds new yurts for the winter festival.")
+    assert "updated 1" in run(tmp_path, index, corpus).stdout
+    [top] = app.retrieve("Ulaanbaatar yurts festival", top_k=1)
+    assert top.chunk.text.startswith("Ulaanbaatar") and top.dense_rank == 1 and top.lexical_rank == 1

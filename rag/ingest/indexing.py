@@ -62,7 +62,7 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
            max_file_bytes: int, progress: Progress | None = None, embedder_name: str = "") -> IngestReport:
     t0 = time.perf_counter()
     paths = list(paths)
-    state = store.state()
+    state = store.sync()  # another process may have changed the index since this one opened it
     manifest = store.articles()
     if not state.clean:
         stale = mf.stale_chunks(store.chunk_hashes(), manifest)
@@ -130,6 +130,7 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
     changed = bool(counts["added"] or counts["updated"] or gone)
     groups = _group_duplicates(store, changed)
     store.set_state(State(state.generation + 1 if changed else state.generation, clean=True))
+    store.seen = state.generation + 1 if changed else state.generation  # this process wrote it: nothing to reload
     report = IngestReport(added=counts["added"], updated=counts["updated"], removed=len(gone),
                           unchanged=counts["unchanged"], skipped=skipped, chunks_embedded=counts["chunks"],
                           records_read=walk.records, duplicate_groups=groups, chunks_reused=counts["reused"],

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..records import Chunk, Filters
 from ..store import ChromaStore, date_ord, outlet_key
-from ..text import content_words
+from ..text import INDEX_TERMS_VERSION, index_terms
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class LexicalIndex:
             ids.append(c.id)
             dates.append(date_ord(c.date))
             outlets.append(outlet_key(c.outlet))
-            corpus.append(content_words(f"{c.title} {c.text}") or ["_"])  # the title is a field of every chunk
+            corpus.append(index_terms(f"{c.title} {c.text}") or ["_"])  # the title is a field of every chunk
         retriever = bm25s.BM25()
         if corpus:
             retriever.index(corpus, show_progress=False)
@@ -67,7 +67,8 @@ class LexicalIndex:
         tmp = Path(tempfile.mkdtemp(prefix=".lexical-", dir=folder.parent))
         try:
             self.retriever.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
-            (tmp / _SIDE).write_text(json.dumps({"generation": self.generation, "ids": self.ids,
+            (tmp / _SIDE).write_text(json.dumps({"generation": self.generation, "terms": INDEX_TERMS_VERSION,
+                                                 "ids": self.ids,
                                                  "dates": self.dates.tolist(), "outlets": self.outlets}))
             old = folder.with_name(folder.name + ".old")
             if folder.exists():
@@ -85,6 +86,8 @@ class LexicalIndex:
 
             logging.getLogger("bm25s").setLevel(logging.WARNING)
             side = json.loads((folder / _SIDE).read_text())
+            if side.get("terms") != INDEX_TERMS_VERSION:
+                return None  # built with other terms: rebuilt on the spot
             retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
             return cls(retriever, list(side["ids"]), np.asarray(side["dates"], dtype=np.int32),
                        list(side["outlets"]), int(side["generation"]))
@@ -108,7 +111,7 @@ class LexicalIndex:
         return keep.astype(np.float32)
 
     def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        terms = content_words(query)
+        terms = index_terms(query)
         if self.vocab is not None:
             terms = [t for t in terms if t in self.vocab]
         if not terms or not self.ids:
@@ -132,7 +135,7 @@ class LexicalCache:
         self._lock = threading.Lock()
 
     def get(self) -> LexicalIndex:
-        generation = self.store.state().generation
+        generation = self.store.sync().generation
         with self._lock:
             if self._index is None or self._index.generation != generation:
                 index = LexicalIndex.load(self.folder)

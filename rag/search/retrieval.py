@@ -61,8 +61,9 @@ class Retriever:
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None,
                window: DateWindow | None = None) -> list[Hit]:
         vector = self.embedder.embed([query])[0]
+        lexical = self.lexical.get()  # first: it reopens the store if another process changed it
         dense = self.store.query(vector, self.candidates, filters)
-        lex = self.lexical.get().search(query, self.candidates, filters)
+        lex = lexical.search(query, self.candidates, filters)
         dense_rank = {c.id: i + 1 for i, (c, _) in enumerate(dense)}
         lex_rank = {cid: i + 1 for i, (cid, _) in enumerate(lex)}
         similarity = {c.id: s for c, s in dense}
