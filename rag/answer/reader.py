@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
-from . import gate, prompts
 from ..models.generation import Generator, Prompt
-from ..search.passages import terms
 from ..records import Passage
+from ..search.passages import terms
+from . import answer_types, gate, prompts
 
 # Logit bonus, at the answer's first token, for starts next to the words the sentence shares with the
 # question (scaled by anchor_prior, 0..1). The model alone often copies a fluent phrase from the wrong end of
@@ -183,24 +183,25 @@ def anchor_prior(word_texts: Sequence[str], question: str) -> list[float]:
 def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "", question: str = "") -> CopySpans:
     """Token runs of each shown sentence, as the model would read them after "Answer:".
 
-    `kind` (from gate.expected_type) narrows where a span may start: a "who" answer starts at a capitalised
-    word, a "how many" answer at a number, a "when" answer at a date word, a preposition or a number. When no
-    shown token fits, any word start is allowed. With `question`, the answer may only end once it holds a
-    word the question does not and fits `kind` ("the Taliban" cannot end an answer to "What list did Russia
-    take the Taliban off?"; it must go on to "... from its list of banned organizations").
+    `kind` (from answer_types.expected_type) narrows where a span may start: at a named entity of the asked
+    type that the question lacks (spaCy's recogniser, read on the whole sentence), or up to two function
+    words before it ("in Istanbul", "over 15,000"). When no shown sentence holds one, there is no start and
+    the reader abstains. With `question`, the answer may only end once it holds a word the question does not
+    and covers such an entity ("the Taliban" cannot end an answer to "What list did Russia take the Taliban
+    off?"; it must go on to "... from its list of banned organizations").
     """
-    sources = [gen.tokenize(" " + " ".join(p.sentence.split())) for p in passages]
+    texts_shown = [" ".join(p.sentence.split()) for p in passages]
+    sources = [gen.tokenize(" " + t) for t in texts_shown]
     stop_ids = set(gen.tokenize("\n")[:1])
     word_tokens = {t for src in sources for t in src if gen.detokenize([t]).startswith(" ")}
     starts: list[list[int]] = []
     typed: list[list[int]] = []
     prior: list[list[float]] = []
-    for src in sources:
+    for sentence, src in zip(texts_shown, sources):
         pos = [i for i, t in enumerate(src) if t in word_tokens]
         texts = [gen.detokenize(src[a:b]).strip() for a, b in zip(pos, pos[1:] + [len(src)])]
         starts.append(pos)
-        typed.append([i for j, i in enumerate(pos)
-                      if _starts_type(texts[j:j + TYPE_WINDOW], kind, question, texts[j - 1] if j else "")])
+        typed.append([pos[j] for j in sorted(typed_starts(sentence, texts, kind, question))])
         row = [0.0] * len(src)
         if question:
             for i, value in zip(pos, anchor_prior(texts, question)):
@@ -210,10 +211,14 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
         starts = typed
 
     def can_stop(generated: Sequence[int]) -> bool:
-        span = gen.detokenize(generated)
-        return not gate.echoes_question(span, question) and gate.fits_type(span, kind, question)
+        span = gen.detokenize(generated).strip()
+        if gate.echoes_question(span, question):
+            return False
+        return any(answer_types.fits_type(span, kind, question, context=t, whole=True) for t in texts_shown
+                   if span in t) or not any(span in t for t in texts_shown) and answer_types.fits_type(
+            span, kind, question, whole=True)
 
-    join_ids = {t for w in (",", " and") for t in gen.tokenize(w)[:1]} if gate.wants_list(question) else set()
+    join_ids = {t for w in (",", " and") for t in gen.tokenize(w)[:1]} if answer_types.wants_list(question) else set()
     # A complete typed answer ends at a clause break; dates go on ("June 2, 2025"), and so do lists.
     clause = kind and kind not in ("date", "time", "year", "month") and not join_ids
     break_ids = {t for w in (",", ";", "—", " —") for t in gen.tokenize(w)[:1]} if clause else set()
@@ -222,30 +227,47 @@ def copy_constraint(gen: Generator, passages: Sequence[Passage], kind: str = "",
                      break_ids=break_ids)
 
 
-_LOCATIVE = {"in", "at", "near", "inside", "outside", "across", "from", "to", "into", "within", "throughout", "on"}
-_TIME_START = {"in", "on", "at", "since", "by", "last", "next", "early", "late", "mid", "the", "this", "that"}
+def word_offsets(sentence: str, texts: Sequence[str]) -> list[tuple[int, int]]:
+    """Character offsets of each word (as the tokenizer split them) inside `sentence`.
+
+    >>> word_offsets("in  Istanbul, Turkey", ["in", "Istanbul,", "Turkey"])
+    [(0, 2), (4, 13), (14, 20)]
+    """
+    out, at = [], 0
+    for w in texts:
+        i = sentence.find(w, at) if w else -1
+        if i < 0:
+            i = at
+        out.append((i, i + len(w)))
+        at = i + len(w)
+    return out
 
 
-def _starts_type(window: Sequence[str], kind: str, question: str = "", before: str = "") -> bool:
-    """May an answer of type `kind` start at the first of these words (`before` is the word preceding them)?
-    It must open like one ("in", "the", a digit, a capital; a place opens with a locative preposition or is a
-    name right after one) and the type must show within the window ("on Friday", "the United Nations")."""
-    if not kind or not window:
-        return True
-    word = window[0].strip("“”\"'(")
-    if not word:
-        return False
-    if kind == "place":
-        opens = word.lower() in _LOCATIVE or (word[:1].isupper() and before.lower() in _LOCATIVE)
-    elif kind in ("name", "person"):
-        opens = word[:1].isupper() or word.lower() in ("the", "a", "an")
-    elif kind in ("number", "duration", "share"):
-        opens = word[:1].isdigit() or gate.fits_type(word, "number") or gate.fits_type(word, kind) or \
-            word.lower() in ("over", "more", "about", "nearly", "almost", "some", "up", "at", "around", "roughly",
-                             "a", "an", "the", "for", "less", "fewer", "several", "last", "past", "next", "within")
-    else:  # time, year, month, date
-        opens = word[:1].isdigit() or gate.fits_type(word, "time") or word.lower() in _TIME_START
-    return opens and gate.fits_type(" ".join(window), kind, question)
+def typed_starts(sentence: str, texts: Sequence[str], kind: str, question: str = "") -> set[int]:
+    """Indices of the words where an answer of `kind` may start: the first word of an entity of that kind,
+    or one or two function words right before it ("in", "the", "over", "more than"). No kind: every word.
+
+    >>> sorted(typed_starts("Talks were held in Istanbul on Friday.", ["Talks", "were", "held", "in", "Istanbul",
+    ...        "on", "Friday."], "place", "Where were the talks held?"))
+    [3, 4]
+    """
+    if not kind:
+        return set(range(len(texts)))
+    offsets = word_offsets(sentence, texts)
+    opening = answer_types.openers(sentence, kind)
+    out: set[int] = set()
+    for e in answer_types.typed_entities(sentence, kind, question):
+        first = next((j for j, (a, b) in enumerate(offsets) if b > e.start), None)
+        if first is None:
+            continue
+        if kind == "place" and not (first and offsets[first - 1][0] in opening):
+            continue  # "where" is answered by "in Istanbul", not by "Moscow's positions"
+        out.add(first)
+        j = first - 1
+        while j >= 0 and first - j < TYPE_WINDOW and offsets[j][0] in opening:
+            out.add(j)
+            j -= 1
+    return out
 
 
 @dataclass
@@ -269,7 +291,7 @@ def read(gen: Generator, question: str, passages: Sequence[Passage], *, max_toke
     if chat:
         pieces = gen.stream(prompt, max_tokens=max_tokens * 3, temperature=temperature, stop=())
         return ReaderRun(prompt, "chat", pieces)
-    constraint = copy_constraint(gen, passages, gate.expected_type(question), question)
+    constraint = copy_constraint(gen, passages, answer_types.expected_type(question), question)
     if not constraint.start_positions:  # nothing of the asked type to copy: no answer, and no need to ask the model
         return ReaderRun(prompt, "extract", iter(()), constraint)
     pieces = gen.stream(prompt, max_tokens=max_tokens, temperature=temperature, stop=prompts.COMPLETION_STOP,
