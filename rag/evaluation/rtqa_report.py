@@ -25,6 +25,9 @@ def table(summary: dict[str, Any]) -> str:
         ("  ... counting the sentence it quotes too", _f(mt.get("answer_contains_correct_with_quotes")), "-"),
         ("  generated answer contains a wrong choice", _f(mt["answer_contains_other_choice"]), "-"),
         ("  abstained", _f(mt["abstained"]), "-"),
+        (f"  answered right when the correct choice is in the top-{k} chunks",
+         _f(mt.get("answer_right_when_in_topk")) + f" (of {mt.get('questions_in_topk', 0)})", "-"),
+        *_outcome_rows(summary),
         ("multiple-choice accuracy (choices scored on retrieved chunks)", _f(mt["mc_accuracy"]),
          f"{p['gpt3_search_mc']:.3f} GPT-3 + search; {p['gpt3_closed_book_mc']:.3f} GPT-3 closed-book; "
          f"{p['chance']:.2f} chance"),
@@ -108,6 +111,11 @@ def markdown(summary: dict[str, Any]) -> str:
         "containment in the answer span (the reader's copied span, without the evidence sentence it quotes); an "
         "abstention scores 0. *Counting the sentence it quotes* uses the whole answer text. *Contains a wrong "
         "choice* counts answer spans naming another option.",
+        f"- **Answered right when the correct choice is in the top-{k} chunks**: the same containment, over "
+        "only the questions whose correct choice is in those chunks (the reader's share, apart from retrieval).",
+        "- **Outcomes** (one per question): *right*; *retrieval miss* (the correct choice is not in the top-k "
+        "chunks); *wrong abstention* (it is, and the product abstained); *wrong sentence* (the product answered "
+        "from a sentence without it); *wrong span* (the sentence held it, the copied span did not).",
         f"- **Multiple-choice accuracy**: score(c) = max over the top-{k} chunks p of cos(E(question + c), E(p)) "
         f"+ {summary['scorer']['lex_weight']:g} × (share of c's tokens in p); the arg-max choice is the pick; a tie "
         "at the top among t choices including the right one scores 1/t. Ablations use one term alone.",
@@ -115,6 +123,13 @@ def markdown(summary: dict[str, Any]) -> str:
         "the BM25 index, is reported separately); TTFT and total from `Answer.timings`.",
         "- **Ingest**: wall time of `rag.ingest` over the deduplicated articles; index size is the chunk count and "
         "the index folder's size on disk.", ""])
+
+
+def _outcome_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """One row per outcome (right, retrieval miss, wrong sentence, wrong span, wrong abstention): count, share."""
+    outcomes = summary.get("outcomes") or {}
+    n = max(1, summary["questions"])
+    return [(f"  outcome: {name}", f"{count} ({count / n:.3f})", "-") for name, count in outcomes.items()]
 
 
 def _f(v: float | None, digits: int = 3) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadQuestion
+from ..search.dates import time_window
 from . import metrics as m
 from .rtqa import (
     LEX_WEIGHT,
@@ -56,8 +58,9 @@ def run_realtimeqa(rag: Any, folder: str | Path, out: str | Path, *, limit: int 
 
 def ask_one(bench: Any, q: RTQAQuestion, k: int, texts: dict[str, str]) -> dict[str, Any]:
     """Retrieve (timed), score the four choices against the retrieved chunks, and ask the product."""
+    as_of = question_day(q.date)  # "this week" in a quiz means the week it was asked, not today
     t0 = time.perf_counter()
-    hits = bench.retrieve(q.question, k)
+    hits = bench.retrieve(q.question, k, window=time_window(q.question, as_of or date.today()))
     retrieval_s = time.perf_counter() - t0
     chunks = [h.chunk.text for h in hits]
     article_urls = list(dict.fromkeys(h.chunk.url for h in hits if h.chunk.url))
@@ -75,11 +78,13 @@ def ask_one(bench: Any, q: RTQAQuestion, k: int, texts: dict[str, str]) -> dict[
         "retrieval_s": round(retrieval_s, 4),
     }
     try:
-        answer = bench.ask(q.question, temperature=0)
+        answer = bench.ask(q.question, temperature=0, as_of=as_of)
     except BadQuestion as exc:
         log.warning("question %s rejected: %s", q.id, exc)
         row.update(answer="", answer_span="", abstained=True, answer_contains=False, answer_contains_other=False,
-                   answer_contains_with_quotes=False, error=str(exc), first_token_s=None, total_s=None)
+                   answer_contains_with_quotes=False, error=str(exc), first_token_s=None, total_s=None,
+                   sentence_holds_answer=False)
+        row["outcome"] = outcome(row)
         return row
     text = "" if answer.abstained else answer.text
     span = "" if answer.abstained else span_of(answer)  # the answer without the sentence it quotes
@@ -90,7 +95,45 @@ def ask_one(bench: Any, q: RTQAQuestion, k: int, texts: dict[str, str]) -> dict[
                answer_contains_with_quotes=bool(text) and m.contains_answer(text, [q.correct]),
                citations=[{"n": c.n, "source": c.source, "url": c.url, "quote": c.quote} for c in answer.citations],
                first_token_s=answer.timings.first_token_s, total_s=answer.timings.total_s)
+    # The sentence the reader saw (the quote it cites, or the closest one when it abstained): does it hold the
+    # correct choice? That splits a wrong answer into "wrong sentence" and "right sentence, wrong span".
+    seen = [c.quote for c in (answer.closest[:1] if answer.abstained else answer.citations)]
+    row["sentence_holds_answer"] = bool(seen) and m.contains_answer(" \n ".join(seen), [q.correct])
+    row["outcome"] = outcome(row)
     return row
+
+
+OUTCOMES = ("right", "retrieval miss", "wrong sentence", "wrong span", "wrong abstention")
+
+
+def outcome(row: dict[str, Any]) -> str:
+    """Where a question was won or lost: right; retrieval miss (the correct choice is not in the top-k
+    chunks); wrong abstention (it is, and the product abstained); wrong sentence (it answered from a sentence
+    without the correct choice); wrong span (the sentence held it, the copied span did not).
+
+    >>> outcome({"answer_contains": False, "answer_in_chunks": True, "abstained": False,
+    ...          "sentence_holds_answer": True})
+    'wrong span'
+    """
+    if row["answer_contains"]:
+        return "right"
+    if not row["answer_in_chunks"]:
+        return "retrieval miss"
+    if row["abstained"]:
+        return "wrong abstention"
+    return "wrong span" if row.get("sentence_holds_answer") else "wrong sentence"
+
+
+def question_day(text: str) -> date | None:
+    """The benchmark's question_date ("2023/01/05") as a date; None when missing or malformed.
+
+    >>> question_day("2023/01/05"), question_day("")
+    (datetime.date(2023, 1, 5), None)
+    """
+    try:
+        return datetime.strptime(text.strip(), "%Y/%m/%d").date()
+    except ValueError:
+        return None
 
 
 def summarise(rows: list[dict[str, Any]], ingest: dict[str, Any], corpus: Any, k: int,
@@ -99,6 +142,7 @@ def summarise(rows: list[dict[str, Any]], ingest: dict[str, Any], corpus: Any, k
         return None if not rows else round(sum(float(r[key]) for r in rows) / len(rows), 4)
 
     ttft = [r["first_token_s"] for r in rows if r.get("first_token_s") is not None]
+    in_top = [r for r in rows if r["answer_in_chunks"]]
     total = [r["total_s"] for r in rows if r.get("total_s") is not None]
     retrieval = [r["retrieval_s"] for r in rows]
     return {
@@ -115,7 +159,13 @@ def summarise(rows: list[dict[str, Any]], ingest: dict[str, Any], corpus: Any, k
             "mc_accuracy": share("mc_credit"),
             "mc_accuracy_dense_only": share("mc_credit_dense"),
             "mc_accuracy_lexical_only": share("mc_credit_lexical"),
+            # Of the questions whose correct choice is in the top-k chunks, the share answered right: the
+            # reader's own score, apart from retrieval.
+            "answer_right_when_in_topk": None if not in_top else round(
+                sum(r["answer_contains"] for r in in_top) / len(in_top), 4),
+            "questions_in_topk": len(in_top),
         },
+        "outcomes": {o: sum(r.get("outcome") == o for r in rows) for o in OUTCOMES},
         "paper": PAPER,
         "scorer": {"top_k": k, "lex_weight": LEX_WEIGHT},
         "latency": {
