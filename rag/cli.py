@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--chroma-host", help="use a Chroma server at this host (with --chroma-port)")
     g.add_argument("--chroma-port", type=int, help="port of the Chroma server")
     g.add_argument("--collection", help="Chroma collection name (3+ characters)")
-    g.add_argument("--model", dest="model_path", help="a GGUF file (default: the packaged Gemma 3 270M)")
+    g.add_argument("--model", metavar="NAME|PATH",
+                   help="a preset from `rag models` or a GGUF file (default: gemma-270m, the packaged Gemma 3 270M)")
     g.add_argument("--embedder", help="a sentence-transformers folder (default: packaged all-MiniLM-L6-v2)")
     g.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--realtimeqa", metavar="DIR", help="run the RealTime QA benchmark from this folder instead")
     s.add_argument("--limit", type=int, help="only the first N questions")
 
+    s = sub.add_parser("models", parents=[common], help="list the model presets: installed, size, speed, install")
+    s.add_argument("--json", action="store_true", help="print the list as JSON")
+
     s = sub.add_parser("calibrate", parents=[common],
                        help="choose the abstention threshold on a QA file and save it")
     s.add_argument("qa_file", nargs="?", help="JSONL QA file (default: the committed dev set)")
@@ -55,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    keys = ("index_dir", "chroma_host", "chroma_port", "collection", "model_path", "embedder")
+    keys = ("index_dir", "chroma_host", "chroma_port", "collection", "model", "embedder")
     return Settings.from_env(**{k: getattr(args, k, None) for k in keys})
 
 
@@ -77,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .pipeline import RAG
 
+    if args.command == "models":
+        return _models(settings_from(args), args.json)
     rag = RAG(settings_from(args))
     if args.command == "ingest":
         return _ingest(rag, args.paths)
@@ -99,6 +105,33 @@ def _run(args: argparse.Namespace) -> int:
 
         return calibrate_cli(rag, args.qa_file)
     raise AssertionError(args.command)
+
+
+def _models(settings: Settings, as_json: bool) -> int:
+    from dataclasses import asdict
+
+    from .models.presets import DEFAULT, PRESETS, resolve_name
+
+    chosen = resolve_name(settings.model or settings.model_path)
+    rows = [(p, p.installed(), (settings.models_dir / p.filename).is_file()) for p in PRESETS.values()]
+    if as_json:
+        print(json.dumps([{"name": p.name, "title": p.title, "default": p.name == DEFAULT, "installed": installed,
+                           "assembled": assembled, "size_bytes": p.size, "install": p.install_command,
+                           "licence": p.licence, "speed": asdict(p.speed) if p.speed else None}
+                          for p, installed, assembled in rows], indent=2))
+        return 0
+    for p, installed, _ in rows:
+        mark = "*" if chosen is p else " "
+        state = ("installed" if installed else "not installed") + (" (default)" if p.name == DEFAULT else "")
+        print(f"{mark} {p.name:<20} {p.title} · {p.size / 1e6:,.0f} MB · {state}")
+        if p.speed is not None:
+            sp = p.speed
+            print(f"    measured {sp.date} on 2 cores: warm TTFT p50 {sp.ttft_p50_s:.2f} s, "
+                  f"decode {sp.decode_tps:.0f} tokens/s, RSS {sp.rss_gb:.1f} GB")
+        if not installed:
+            print(f"    install: {p.install_command}")
+    print("\nChoose one with --model NAME or RAG_MODEL=NAME (a GGUF path works too).")
+    return 0
 
 
 def _ingest(rag: Any, paths: list[str]) -> int:

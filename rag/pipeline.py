@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from .answer import gate, prompts
+from .answer import chat_output, gate, prompts
 from .search import passages as psg
 from .answer.citations import apply_mapping, citation, citations_for, find_source, renumber
 from .config import Settings
 from .models.embedding import Embedder, SentenceEmbedder
 from .errors import BadQuestion, NoIndex
 from .search.followup import normalise_history, rewrite
-from .models.generation import Generator, LlamaGenerator, default_model_path
+from .models.generation import Generator, LlamaGenerator
+from .models.presets import model_file, resolve_name
 from .answer.grounding import check_answer
 from .ingest.indexing import Progress, ingest
-from .answer.reader import read, sentences_to_read
+from .answer.reader import chat_prefix, read, sentences_to_read
 from .records import Answer, Claim, Hit, IngestReport, Passage, Timings
 from .search.retrieval import Retriever
 from .store import ChromaStore
@@ -66,10 +67,10 @@ class RAG:
     def generator(self) -> Generator:
         if self._generator is None:
             s = self.settings
-            path = Path(s.model_path) if s.model_path else default_model_path(s.models_dir)
-            self._generator = LlamaGenerator(path, n_ctx=s.n_ctx, n_threads=s.n_threads)
-            if not self._generator.has_chat_template:
-                self._generator.warm(prompts.FEW_SHOT_PREFIX)  # later prompts reuse this KV cache
+            path = model_file(s.model or s.model_path, s.models_dir)
+            self._generator = LlamaGenerator(path, n_ctx=s.n_ctx, n_threads=s.n_threads, name=self.model_name)
+            # Later prompts reuse the KV cache of their fixed head: the few-shot prefix, or the chat examples.
+            self._generator.warm(chat_prefix() if self._generator.has_chat_template else prompts.FEW_SHOT_PREFIX)
         return self._generator
 
     def store(self, create: bool = False) -> ChromaStore:
@@ -93,7 +94,11 @@ class RAG:
 
     @property
     def model_name(self) -> str:
-        return self._generator.name if self._generator else (Path(self.settings.model_path).name or "gemma-3-270m")
+        if self._generator is not None:
+            return self._generator.name
+        model = self.settings.model or self.settings.model_path
+        preset = resolve_name(model)
+        return preset.name if preset is not None else Path(model).name
 
     # ------------------------------------------------------------------ ingest
     def ingest(self, paths: Iterable[str | Path] | str | Path = ("seeds",),
@@ -203,9 +208,17 @@ class RAG:
 
     def _from_chat(self, base: dict, raw: str, shown: list[Passage], closest: list[Passage],
                    timing: tuple) -> Answer:
-        if not raw or prompts.NOT_IN_SOURCES.lower() in raw.lower():
+        # Repair the reply's shape (markers after their sentence, no marker runs or loops); a reply that declines in
+        # any wording, is only markers, or only repeats the question is an abstention. A claim citing several sentences
+        # keeps those that support it alone.
+        reply = chat_output.tidy(raw, max((p.n for p in shown), default=0))
+        if reply.declined or not reply.text:
             return self._abstain(base, closest, *timing)
-        return self._finish(base, raw, shown, timing)
+        if gate.echoes_question(reply.text, base["question"]):  # "Moscow has long claimed ... [1]": no answer in it
+            return self._abstain(base, closest, *timing)
+        sentences = {p.n: p.sentence for p in shown}
+        text = chat_output.keep_supporting_markers(reply.text, sentences)
+        return self._finish(base, text, shown, timing)
 
     def _finish(self, base: dict, text: str, shown: list[Passage], timing: tuple, short: str = "") -> Answer:
         passages = {p.n: p.sentence for p in shown}

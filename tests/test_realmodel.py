@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -145,3 +146,35 @@ def test_rag_eval_on_the_dev_set_writes_all_four_outputs(tmp_path, real_rag: RAG
         assert (tmp_path / "eval" / name).stat().st_size > 0, name
     summary = json.loads((tmp_path / "eval" / "summary.json").read_text())
     assert "Answer correct" in out.stdout and summary
+
+
+# ---- the instruct tier: the 0.5B preset through the chat reader (skips, saying how to include it, when not installed)
+QWEN = "qwen2.5-coder-0.5b"
+
+
+@pytest.fixture(scope="module")
+def qwen_rag(real_rag: RAG) -> RAG:
+    from rag.models.presets import PRESETS
+
+    if not PRESETS[QWEN].installed():
+        pytest.skip(f"the {QWEN} preset is not installed: run `make model-qwen-0.5b` to include these tests")
+    return RAG(real_rag.settings.with_overrides(model=QWEN), embedder=real_rag.embedder).load()
+
+
+class TestQwen05Preset:
+    def test_answers_in_a_sentence_with_its_marker_after_it(self, qwen_rag: RAG):
+        a = qwen_rag.ask(Q)
+        assert a.model == QWEN and not a.abstained
+        assert "Zhirnov" in a.text and a.citations and "Zhirnov" in a.citations[0].quote
+        assert re.fullmatch(r"[^\[\]]*\w[^\[\]]* \[1\]\.?", a.text), a.text  # text first, then one marker
+
+    def test_abstains_when_the_articles_do_not_say(self, qwen_rag: RAG):
+        a = qwen_rag.ask("Who won the 2022 FIFA World Cup final?")
+        assert a.abstained and a.closest
+
+    def test_streams_text_pieces_then_the_checked_answer(self, qwen_rag: RAG):
+        items = list(qwen_rag.stream("Who is the Taliban's foreign minister?"))
+        pieces = [i for i in items if isinstance(i, str)]
+        final = items[-1]
+        assert len(pieces) > 1 and not isinstance(final, str)
+        assert final.abstained or (final.citations and "[1]" in final.text)

@@ -50,11 +50,38 @@ Answer:"""
 
 SOURCE_LINE = "[{n}] {text}"
 
+# ---- chat style (a GGUF with a chat template). The system prompt and the worked examples are a fixed prefix (the
+# same bytes each time, so llama.cpp reuses their KV cache); only the last user turn changes. The examples are
+# invented, like the few-shot ones above: two answers in the source's words with the marker after them (one from the
+# second source) and one question the sources come close to but do not answer. With two such declines among four
+# examples both Qwen presets declined a third of answerable dev questions (measured 2026-11-28).
 CHAT_SYSTEM = (
     "You answer questions about news articles using only the numbered sources the user gives. "
-    "Write one to three short sentences. End every sentence with the number of the source that supports it, "
-    "like [2]. Copy names and numbers exactly as the sources write them. If the sources do not contain "
-    "the answer, reply exactly: NOT IN SOURCES"
+    "Reply with one short sentence that answers the question in the words of the source, then the number of "
+    "that source in square brackets, like: The bridge opened in 1998 [2]. Copy names and numbers exactly. "
+    "Answer whenever a source states the answer, even in other words. Only if no source answers the question, "
+    "reply exactly: NOT IN SOURCES"
+)
+
+CHAT_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("user", """Sources:
+[1] Traffic on the bridge has doubled since a new highway linked it to the port of Ulvik.
+[2] The bridge over the Tana river was opened in 1998 by the regional governor, Paula Meres.
+
+Question: Who opened the bridge over the Tana river?"""),
+    ("assistant", "The regional governor, Paula Meres, opened the bridge over the Tana river [2]."),
+    ("user", """Sources:
+[1] The company said profits rose 12 percent in the third quarter.
+[2] Its chief executive, Omar Vance, will step down in March after nine years in the job.
+
+Question: Who will replace Omar Vance as chief executive?"""),
+    ("assistant", "NOT IN SOURCES"),
+    ("user", """Sources:
+[1] More than 4,000 runners had registered for the Harbour Marathon, a record for the city.
+[2] Heavy rain forced organisers to delay the race by two hours on Sunday.
+
+Question: How many runners had registered for the marathon?"""),
+    ("assistant", "More than 4,000 runners had registered for the Harbour Marathon [1]."),
 )
 
 CHAT_USER = """Sources:
@@ -62,7 +89,19 @@ CHAT_USER = """Sources:
 
 Question: {question}"""
 
-NOT_IN_SOURCES = "NOT IN SOURCES"
+# The answer is one sentence on one line: a newline or a new turn ends it (a runaway list of markers or a
+# repeated phrase never gets past the line it started on).
+CHAT_STOP = ("\n", "<|im_end|>", "<|endoftext|>", "Question:", "Sources:")
+CHAT_MAX_TOKENS = 80  # one sentence with its marker; a longer reply is a loop
+
+# The answer's shape as a GBNF grammar (llama.cpp enforces it while decoding): the decline, or one or two sentences,
+# each text first and then exactly one marker. A reply of markers only, a run of markers, or a marker before its
+# sentence cannot be produced at all.
+CHAT_GRAMMAR = r"""
+root ::= "NOT IN SOURCES" | sentence (" " sentence)?
+sentence ::= [A-Za-z0-9"“'($£€] [^\[\]\n]* " [" [1-9] "]" "."?
+"""
+
 
 # Stop sequences for the completion style: the answer is one line.
 COMPLETION_STOP = ("\n", "Question:", "Sources:")

@@ -53,10 +53,16 @@ def build_prompt(question: str, passages: Sequence[Passage], chat: bool) -> Prom
     if chat:
         return Prompt(messages=(
             ("system", prompts.CHAT_SYSTEM),
+            *prompts.CHAT_EXAMPLES,
             ("user", prompts.CHAT_USER.format(sources=sources_block(passages), question=question)),
-        ))
+        ), grammar=prompts.CHAT_GRAMMAR)
     return Prompt(text=prompts.FEW_SHOT_PREFIX + prompts.COMPLETION_QUERY.format(
         sources=sources_block(passages), question=question))
+
+
+def chat_prefix() -> Prompt:
+    """The fixed head of every chat prompt (system prompt and worked examples), for warming the KV cache."""
+    return Prompt(messages=(("system", prompts.CHAT_SYSTEM), *prompts.CHAT_EXAMPLES))
 
 
 class CopySpans:
@@ -289,7 +295,8 @@ def read(gen: Generator, question: str, passages: Sequence[Passage], *, max_toke
     chat = gen.has_chat_template
     prompt = build_prompt(question, passages, chat)
     if chat:
-        pieces = gen.stream(prompt, max_tokens=max_tokens * 3, temperature=temperature, stop=())
+        pieces = gen.stream(prompt, max_tokens=prompts.CHAT_MAX_TOKENS, temperature=temperature,
+                            stop=prompts.CHAT_STOP)
         return ReaderRun(prompt, "chat", pieces)
     constraint = copy_constraint(gen, passages, answer_types.expected_type(question), question)
     if not constraint.start_positions:  # nothing of the asked type to copy: no answer, and no need to ask the model

