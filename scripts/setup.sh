@@ -15,3 +15,6 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install --quiet -e ".[dev]"
   rm -f .venv/.installed-*; touch "$stamp"
 fi
+# The embedder runs on ONNX Runtime: export the packaged all-MiniLM-L6-v2 once (about 30 s; cached in models/onnx/
+# with checksums, so later runs only verify it). Without this step the first `rag` command would do it.
+.venv/bin/python -m rag.models.onnx_embedding >/dev/null

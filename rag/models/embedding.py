@@ -1,4 +1,4 @@
-"""The only module importing sentence_transformers: texts -> unit-length vectors, model cached per process."""
+"""Embedders: the `Embedder` protocol, `load_embedder` (ONNX by default), and the only sentence_transformers import."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ class SentenceEmbedder:
         if not (folder / "modules.json").exists() and not (folder / "config.json").exists():
             raise ModelNotFound(
                 f"No sentence-transformers model at {folder}. Set RAG_EMBEDDER (or --embedder) to a folder "
-                "holding modules.json/config.json, or unset it to use the packaged all-MiniLM-L6-v2."
+                "holding modules.json/config.json, to `torch` for the packaged all-MiniLM-L6-v2 on "
+                "sentence-transformers, or leave it empty for that model on ONNX Runtime."
             )
         self.name = folder.name if folder.name != "model" else "all-MiniLM-L6-v2"
         self.path = folder
@@ -62,6 +63,38 @@ class SentenceEmbedder:
     @property
     def max_seq_length(self) -> int:
         return int(getattr(self._model, "max_seq_length", 256))
+
+
+# RAG_EMBEDDER values that pick the packaged model on a given runtime (anything else is a folder).
+TORCH = ("torch", "sentence-transformers")
+ONNX = {"": None, "onnx": None, "onnx-fp32": "fp32", "onnx-int8": "int8"}
+
+
+def load_embedder(setting: str = "", models_dir: str | Path | None = None) -> Embedder:
+    """The embedder a RAG_EMBEDDER value names.
+
+    "" or "onnx": the packaged all-MiniLM-L6-v2 on ONNX Runtime (exported once into models_dir), the default;
+    "onnx-fp32" / "onnx-int8": that, with the given weights; "torch": the same model on sentence-transformers;
+    a folder: that sentence-transformers model, on sentence-transformers.
+    """
+    value = (setting or "").strip()
+    if value.lower() in TORCH:
+        return SentenceEmbedder(None)
+    if value.lower() in ONNX:
+        from ..config import Settings
+        from .onnx_embedding import DEFAULT_VARIANT
+
+        folder = Path(models_dir) if models_dir else Settings.from_env().models_dir
+        return _onnx(str(default_embedder_path()), str(folder), ONNX[value.lower()] or DEFAULT_VARIANT)
+    return SentenceEmbedder(value)
+
+
+@lru_cache(maxsize=4)
+def _onnx(source: str, models_dir: str, variant: str) -> Embedder:
+    """One ONNX session per (model, cache, variant) and process, shared by every RAG that asks for it."""
+    from .onnx_embedding import OnnxEmbedder
+
+    return OnnxEmbedder(source, models_dir, variant=variant)
 
 
 @lru_cache(maxsize=4)
