@@ -9,13 +9,14 @@ from typing import Any, Iterator, Sequence
 import gradio as gr
 
 from rag import RAG, Answer, RagError
+from rag.answer.question import clean as clean_question
 from rag.search.dates import parse_user_date
 
 from . import render
 from .render import esc
 from .session import Turn, history
 from .streaming import in_thread
-from .uploads import MAX_FILES, stage
+from .uploads import MAX_FILES, discard, stage
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,13 @@ class Handlers:
     # ------------------------------------------------------------------ chat
     def submit(self, question: str, turns: list[Turn]) -> tuple[str, Any, list[Turn]]:
         """Show the question at once (before the queue); the answer follows in `respond`."""
-        question = (question or "").strip()
-        if not question:
+        if not (question or "").strip():
             raise gr.Error("Type a question about the articles first, or pick one of the examples.",
                            print_exception=False)
+        try:  # the pipeline's own check: control characters only, undecodable text (its length: in the answer)
+            question = clean_question(question)
+        except RagError as exc:
+            raise gr.Error(esc(str(exc)), print_exception=False) from None
         turns = [*(turns or []), Turn(question, status="Searching the articles…")]
         return "", render.chat_messages(turns), turns
 
@@ -140,7 +144,9 @@ class Handlers:
                        max_files=self.max_upload_files)
         for reason in staged.rejected:
             gr.Warning(esc(reason))
-        notes = list(staged.rejected)
+        for note in staged.renamed:
+            gr.Info(esc(note))
+        notes = [*staged.rejected, *staged.renamed]
         summary = "Nothing was added."
         if staged.saved:
             progress(0, desc="Reading the files…")
@@ -154,9 +160,12 @@ class Handlers:
                 if not isinstance(exc, RagError):
                     log.exception("ingesting uploads failed")
                 raise gr.Error(esc(user_message(exc)), print_exception=False) from None
+            # A file the ingest refused (binary, not UTF-8, no text) is not left behind in the uploads folder.
+            refused = {getattr(skip, "where", None) for skip in report.skipped}
+            discard(p for p in staged.created if p.name in refused or str(p) in refused)
             for reason in report.skipped:
-                gr.Warning(esc(reason))
-            notes.extend(report.skipped)
+                gr.Warning(esc(str(reason)))
+            notes.extend(str(reason) for reason in report.skipped)
             summary = f"Uploaded {len(staged.saved)} file(s): {report.summary()}."
             gr.Info(esc(summary))
         table, header, accordion = self.corpus()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from rag import RAG, RagError, Settings
@@ -34,12 +35,17 @@ def address() -> tuple[str, int]:
 
 def prepare(rag: RAG, seeds: Path = SEEDS) -> None:
     """Load both models now, and ingest the seed articles if the index is empty so the chat works at once."""
-    print("Loading the models (about 10 s)…", flush=True)
-    rag.load()
+    t0 = time.perf_counter()
+
+    def step(what: str) -> None:
+        print(f"[{time.perf_counter() - t0:5.1f} s] {what}…", flush=True)
+
     if rag.store(create=True).count() == 0 and seeds.is_dir():
-        print(f"The index at {rag.settings.index_dir} is empty: adding the seed articles from {seeds}…", flush=True)
+        step(f"the index at {rag.settings.index_dir} is empty: adding the seed articles from {seeds}")
         report = rag.ingest([seeds])
         print(f"Seeds: {report.summary()}", flush=True)
+    rag.load(step)
+    step("building the page")
 
 
 def main() -> int:

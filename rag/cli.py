@@ -30,16 +30,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Ask questions about a folder of news articles, offline.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
-    s.add_argument("paths", nargs="*", default=["seeds"], help="files or folders (default: seeds/)")
+    scope = argparse.ArgumentParser(add_help=False)
+    g = scope.add_argument_group("which articles (publish dates are read at ingest)")
+    g.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
+    g.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    g.add_argument("--outlet", dest="outlets", action="append", metavar="NAME",
+                   help="only articles from this outlet (repeat for several)")
+    g.add_argument("--as-of", metavar="DATE", help="read 'this week', 'yesterday' … against DATE (default: today)")
 
-    s = sub.add_parser("ask", parents=[common], help="answer one question")
+    s = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
+    s.add_argument("paths", nargs="*", default=["seeds"], help="files, folders or JSONL exports (default: seeds/)")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON (counts, skipped with reasons)")
+
+    s = sub.add_parser("ask", parents=[common, scope], help="answer one question")
     s.add_argument("question")
     s.add_argument("--json", action="store_true", help="print {answer, abstained, citations} as JSON")
     s.add_argument("--top-k", type=int, help="chunks to retrieve")
     s.add_argument("--temperature", type=float, help="0 = deterministic")
 
-    s = sub.add_parser("chat", parents=[common], help="a conversation in the terminal (follow-ups welcome)")
+    s = sub.add_parser("chat", parents=[common, scope], help="a conversation in the terminal (follow-ups welcome)")
     s.add_argument("--top-k", type=int)
     s.add_argument("--temperature", type=float)
 
@@ -85,9 +94,9 @@ def _run(args: argparse.Namespace) -> int:
         return _models(settings_from(args), args.json)
     rag = RAG(settings_from(args))
     if args.command == "ingest":
-        return _ingest(rag, args.paths)
+        return _ingest(rag, args.paths, args.json)
     if args.command == "ask":
-        answer = rag.ask(args.question, top_k=args.top_k, temperature=args.temperature)
+        answer = rag.ask(args.question, top_k=args.top_k, temperature=args.temperature, **_scope(args))
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         else:
@@ -95,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
             print(format_sources(answer))
         return 0
     if args.command == "chat":
-        return _chat(rag, top_k=args.top_k, temperature=args.temperature)
+        return _chat(rag, top_k=args.top_k, temperature=args.temperature, **_scope(args))
     if args.command == "eval":
         from .evaluation.cli import run_eval
 
@@ -134,7 +143,12 @@ def _models(settings: Settings, as_json: bool) -> int:
     return 0
 
 
-def _ingest(rag: Any, paths: list[str]) -> int:
+def _scope(args: argparse.Namespace) -> dict[str, Any]:
+    """Which articles a question may use, and the date "this week" is read against (see RAG.stream)."""
+    return {"since": args.since, "until": args.until, "outlets": args.outlets, "as_of": args.as_of}
+
+
+def _ingest(rag: Any, paths: list[str], as_json: bool = False) -> int:
     from tqdm import tqdm
 
     bars: list[Any] = []
@@ -152,9 +166,12 @@ def _ingest(rag: Any, paths: list[str]) -> int:
     finally:
         for bar in bars:
             bar.close()
-    for reason in report.skipped:
-        print(f"warning: {reason}", file=sys.stderr)
-    print(report.summary())
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    for skip in report.skipped:
+        print(f"warning: {skip.reason}", file=sys.stderr)
+    print(f"read {report.records_read} article(s) in {report.seconds:.1f} s: {report.summary()}")
     return 0
 
 
@@ -163,7 +180,9 @@ def format_sources(answer: Answer) -> str:
     lines = []
     for c in cites:
         label = f"[{c.n}]" if not answer.abstained else " -"
-        lines.append(f"{label} {c.title} ({c.source})\n    “{c.quote}”")
+        about = ", ".join(x for x in (c.outlet, c.date or "undated", c.author) if x)
+        also = f"; also in {', '.join(c.also_in)}" if c.also_in else ""
+        lines.append(f"{label} {c.title} ({about}; {c.source}{also})\n    “{c.quote}”")
     for claim in answer.flagged:
         lines.append(f" ! not supported by the sources, removed: {claim.text}")
     return "\n".join(lines)

@@ -7,41 +7,37 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .answer import chat_output, gate, prompts
-from .search import passages as psg
+from .answer import budget, chat_output, gate, prompts
 from .answer.citations import apply_mapping, citation, citations_for, find_source, renumber
+from .answer.grounding import check_answer
+from .answer.question import clean as clean_question
+from .answer.reader import build_prompt, chat_prefix, read, sentences_to_read
 from .config import Settings
-from .models.embedding import Embedder, SentenceEmbedder
-from .errors import BadQuestion, NoIndex
-from .search.followup import normalise_history, rewrite
+from .errors import BadInput, NoIndex
+from .ingest.indexing import Progress, ingest
+from .ingest.lock import exclusive
+from .models.embedding import Embedder, load_embedder
 from .models.generation import Generator, LlamaGenerator
 from .models.presets import model_file, resolve_name
-from .answer.grounding import check_answer
-from .ingest.indexing import Progress, ingest
-from .answer.reader import chat_prefix, read, sentences_to_read
-from .records import Answer, Claim, Hit, IngestReport, Passage, Timings
+from .records import Answer, Article, Citation, Claim, Filters, Hit, IngestReport, Passage, Timings
+from .search import passages as psg
+from .search.dates import DateWindow, parse_user_date, time_window
+from .search.followup import normalise_history, rewrite
+from .search.lexical import LexicalCache
 from .search.retrieval import Retriever
 from .store import ChromaStore
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Article:
-    """One ingested article, as the corpus panel lists it."""
-
-    source: str
-    title: str
-    outlet: str
-    chunks: int
-    key: str
-
-
+ALSO_IN = 5  # outlets named as carrying a near-copy; a longer list is noise (page chrome can look alike too)
 CLOSEST = 3  # sentences an abstention lists as the closest the articles came to an answer
 
 
@@ -60,7 +56,7 @@ class RAG:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = SentenceEmbedder(self.settings.embedder or None)
+            self._embedder = load_embedder(self.settings.embedder, self.settings.models_dir)
         return self._embedder
 
     @property
@@ -83,13 +79,35 @@ class RAG:
     @property
     def retriever(self) -> Retriever:
         if self._retriever is None:
-            self._retriever = Retriever(self.store(), self.embedder, candidates=self.settings.candidates,
+            lexical = LexicalCache(self.store(), self._cache_dir("lexical"))
+            self._retriever = Retriever(self.store(), self.embedder, lexical, candidates=self.settings.candidates,
                                         rrf_k=self.settings.rrf_k)
         return self._retriever
 
-    def load(self) -> RAG:
-        """Load both models now (the app does this at start-up, before the first question)."""
-        _ = self.embedder, self.generator
+    def _cache_dir(self, what: str) -> Path:
+        """Beside the index folder; for a Chroma server, a per-user cache folder named after it."""
+        s = self.settings
+        if not s.chroma_host:
+            return Path(s.index_dir) / what
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ask-the-news"
+        return base / f"{s.chroma_host}-{s.chroma_port}-{s.collection}" / what
+
+    def load(self, step: Callable[[str], None] | None = None) -> RAG:
+        """Load everything a question needs now, so the first question is as fast as the second: both models,
+        and, when an index exists, the store and its lexical index. `step(what)` hears each stage as it starts."""
+        say = step or (lambda what: None)
+        say("loading the embedder")
+        self.embedder.embed(["warm up"])  # the first run of an ONNX session allocates its buffers
+        say(f"loading the language model ({self.model_name})")
+        _ = self.generator
+        try:
+            store = self.store()
+        except NoIndex:
+            return self
+        say(f"opening the index ({store.count():,} chunks)")
+        say("loading the lexical index")
+        self.retriever.lexical.get()
+        self.retriever.articles()
         return self
 
     @property
@@ -103,43 +121,72 @@ class RAG:
     # ------------------------------------------------------------------ ingest
     def ingest(self, paths: Iterable[str | Path] | str | Path = ("seeds",),
                progress: Progress | None = None) -> IngestReport:
+        """Add, update and remove articles (see rag/ingest/indexing.py); one ingest per index at a time."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
         s = self.settings
-        report = ingest(paths, store=self.store(create=True), embed=lambda texts: self.embedder.embed(texts),
-                        chunk_chars=s.chunk_chars,
-                        overlap=s.chunk_overlap_sentences, max_file_bytes=s.max_file_bytes, progress=progress)
-        if self._retriever is not None:
-            self._retriever.invalidate()
+        store = self.store(create=True)
+        with exclusive(self._cache_dir("ingest.lock"), store.where):
+            report = ingest(paths, store=store, embed=lambda texts: self.embedder.embed(texts),
+                            embedder_name=s.embedder or "default",
+                            chunk_chars=s.chunk_chars, overlap=s.chunk_overlap_sentences,
+                            max_file_bytes=s.max_file_bytes, progress=progress)
+            if report.added or report.updated or report.removed:
+                self.retriever.lexical.rebuild()  # saved for every process: the next start loads it
         return report
 
     def articles(self) -> list[Article]:
-        """Every ingested article with its chunk count, in source order."""
-        counts: dict[str, list[Any]] = {}
-        for c in self.store().all_chunks():
-            entry = counts.setdefault(c.doc_key, [c.source, c.title, c.outlet, 0])
-            entry[3] += 1
-        return sorted((Article(src, title, outlet, n, key) for key, (src, title, outlet, n) in counts.items()),
-                      key=lambda a: (a.source, a.key))
+        """Every stored article (the manifest), newest first, undated ones last, then by source."""
+        arts = list(self.store().articles().values())
+        return sorted(arts, key=lambda a: (a.date == "", _neg_date(a.date), a.source, a.key))
 
     # ------------------------------------------------------------------ query
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Hit]:
-        self._check_question(question)
+    def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None,
+                 window: DateWindow | None = None) -> list[Hit]:
+        question = self._check_question(question)
         if self.store().count() == 0:
             raise NoIndex(f"The index at {self.store().where} is empty: run `rag ingest seeds/` first.")
-        return self.retriever.search(question, top_k or self.settings.top_k)
+        return self.retriever.search(question, top_k or self.settings.top_k, filters=filters, window=window)
 
-    def passages(self, question: str, history: Any = None, settings: Settings | None = None
-                 ) -> tuple[str, list[Passage]]:
+    def passages(self, question: str, history: Any = None, settings: Settings | None = None,
+                 filters: Filters | None = None, as_of: date | None = None) -> tuple[str, list[Passage]]:
         """The retrieval query (follow-ups rewritten) and the best sentences, numbered: the reader sees the
         first `reads(settings)`; an abstention lists up to CLOSEST."""
         s = settings or self.settings
-        query = rewrite(question, normalise_history(history))
-        hits = self.retrieve(query, s.top_k)
+        question = self._check_question(question)
+        count = self._count_tokens
+        room = self._sources_room(question, s)  # a question too long for the context fails before retrieval
+        query = clean_question(rewrite(question, normalise_history(history)))  # history is caller's text too
+        window = time_window(question, as_of or date.today())  # "this week" ranks that week's articles first
+        hits = self.retrieve(query, s.top_k, filters=filters, window=window)
         scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder, question)
-        gen = self.generator
-        return query, psg.select(scored, max_passages=max(self.reads(s), CLOSEST), token_budget=s.context_tokens,
-                                 count_tokens=lambda t: len(gen.tokenize(t)))
+        asked = set(psg.terms(question))
+        limit = max(self.reads(s), CLOSEST)
+        fitted = budget.fit(scored, room=room, count=count, limit=limit,
+                            focus=lambda word: any(t in asked for t in psg.terms(word)))
+        return query, psg.select(fitted, max_passages=limit, token_budget=room, count_tokens=count)
+
+    def _count_tokens(self, text: str) -> int:
+        return len(self.generator.tokenize(text))
+
+    def _answer_tokens(self, s: Settings) -> int:
+        """The tokens reader.read lets the model write (kept free in the context)."""
+        return prompts.CHAT_MAX_TOKENS if self.generator.has_chat_template else s.max_tokens
+
+    def _n_ctx(self, s: Settings) -> int:
+        return int(getattr(self.generator, "n_ctx", 0) or s.n_ctx)  # the loaded model's window wins
+
+    def _sources_room(self, question: str, s: Settings) -> int:
+        """Tokens the sources may take in the reader's prompt for this question (BadQuestion if none)."""
+        frame = build_prompt(question, [], self.generator.has_chat_template)
+        return budget.sources_room(n_ctx=self._n_ctx(s), frame_tokens=budget.prompt_tokens(frame, self._count_tokens),
+                                   question_tokens=self._count_tokens(question), answer_tokens=self._answer_tokens(s),
+                                   cap=s.context_tokens)
+
+    def _prompt_fits(self, question: str, shown: Sequence[Passage], s: Settings) -> bool:
+        """The final check on the exact prompt the reader will build (the budget above estimates its seams)."""
+        prompt = build_prompt(question, shown, self.generator.has_chat_template)
+        return budget.prompt_tokens(prompt, self._count_tokens) + self._answer_tokens(s) <= self._n_ctx(s)
 
     def reads(self, settings: Settings | None = None) -> int:
         """How many sentences the reader sees (`max_passages`, or chosen from the model when it is 0)."""
@@ -157,14 +204,17 @@ class RAG:
     def stream(self, question: str, history: Any = None, **options: Any) -> Iterator[str | Answer]:
         """Yield answer text pieces as they are generated, then the final `Answer`.
 
-        options: top_k, temperature, max_passages (per-call overrides of the settings).
+        options: top_k, temperature, max_passages (per-call overrides of the settings); since, until (dates or
+        'YYYY-MM-DD' strings) and outlets limit the articles used; as_of (default today) is the date that
+        "this week" or "yesterday" in the question are read against.
         """
         t0 = time.perf_counter()
+        filters, as_of = scope(**{k: options.pop(k, None) for k in ("since", "until", "outlets", "as_of")})
         s = self.settings.with_overrides(**{k: v for k, v in options.items() if v is not None})
         question = self._check_question(question)
         gen = self.generator
-        query, closest = self.passages(question, history, s)
-        shown = closest[:self.reads(s)]
+        query, closest = self.passages(question, history, s, filters=filters, as_of=as_of)
+        shown = budget.trim(closest[:self.reads(s)], lambda ps: self._prompt_fits(question, ps, s))
         t_retrieved = time.perf_counter()
         threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()
         best = shown[0].score if shown else 0.0
@@ -234,13 +284,19 @@ class RAG:
         renumbered = [Claim(text=apply_mapping(c.text, mapping), markers=tuple(mapping.get(m, m) for m in c.markers),
                             supported=c.supported, support=c.support, missing=c.missing) for c in kept + flagged]
         t0, t_ret, first = timing
-        return Answer(**base, text=final, abstained=False, citations=citations_for(mapping, shown), claims=renumbered,
+        cites = [self._with_copies(c) for c in citations_for(mapping, shown)]
+        return Answer(**base, text=final, abstained=False, citations=cites, claims=renumbered,
                       short=short, timings=self._timings(t0, t_ret, first))
 
     def _abstain(self, base: dict, shown: Sequence[Passage], t0: float, t_ret: float, first: float | None) -> Answer:
         closest = [citation(p, i + 1) for i, p in enumerate(shown[:CLOSEST])]
         return Answer(**base, text=prompts.ABSTAIN_MESSAGE, abstained=True, closest=closest,
                       timings=self._timings(t0, t_ret, first))
+
+    def _with_copies(self, c: Citation) -> Citation:
+        """Name the outlets that carry a near-copy of the cited article ("also in")."""
+        outlets = sorted({a.outlet or a.source for a in self.retriever.copies(c.doc_key)} - {c.outlet})
+        return replace(c, also_in=tuple(outlets[:ALSO_IN])) if outlets else c
 
     @staticmethod
     def _timings(t0: float, t_ret: float, first: float | None) -> Timings:
@@ -249,11 +305,27 @@ class RAG:
                        total_s=round(now - t0, 4))
 
     def _check_question(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise BadQuestion("The question is empty: type a question about the articles, e.g. "
-                              "\"Who is Russia's ambassador to Afghanistan?\"")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise BadQuestion(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
-                              "Ask a shorter question (a sentence or two).")
-        return question.strip()
+        """The question cleaned (control characters, lone surrogates) or BadQuestion naming the fix."""
+        return clean_question(question, self.settings.max_question_chars)
+
+
+def scope(since: Any = None, until: Any = None, outlets: Any = None, as_of: Any = None) -> tuple[Filters, date | None]:
+    """Filters and the as-of date from what a face passes (dates or strings; BadInput names the accepted forms)."""
+    def day(value: Any) -> date | None:
+        if value is None or value == "":
+            return None
+        return value if isinstance(value, date) else parse_user_date(str(value))
+
+    if isinstance(outlets, str):
+        outlets = [o for o in outlets.split(",")]
+    names = tuple(o.strip() for o in (outlets or ()) if o and o.strip())
+    filters = Filters(since=day(since), until=day(until), outlets=names)
+    if filters.since and filters.until and filters.since > filters.until:
+        raise BadInput(f"The date window is empty: since {filters.since} is after until {filters.until}. "
+                       "Swap them or widen the window.")
+    return filters, day(as_of)
+
+
+def _neg_date(iso: str) -> int:
+    digits = iso[:10].replace("-", "")
+    return -int(digits) if digits.isdigit() else 0

@@ -41,11 +41,13 @@ def test_prepare_loads_models_and_seeds_an_empty_index_once(settings, tmp_path, 
     rag = RAG(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
     loads = []
     real_load = rag.load
-    rag.load = lambda: loads.append(1) or real_load()  # type: ignore[method-assign]
+    rag.load = lambda step=None: loads.append(1) or real_load(step)  # type: ignore[method-assign]
     server.prepare(rag, SEEDS)
     assert loads == [1]  # both models load at start-up, before any question
     assert len(rag.articles()) == len(list(SEEDS.glob("*.txt")))
-    assert "adding the seed articles" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "adding the seed articles" in out
+    assert "loading the embedder" in out and "loading the lexical index" in out  # start-up shows its progress
     server.prepare(rag, SEEDS)
     assert "adding the seed articles" not in capsys.readouterr().out  # not empty any more
 

@@ -46,7 +46,7 @@ def test_span_not_in_the_sources_cannot_be_generated_and_abstains(ingested, fake
 
 def shown_sources(prompt) -> int:
     """How many numbered sources a prompt shows to the model (the query part of a few-shot prompt)."""
-    text = prompt.messages[1][1] if prompt.messages else prompt.text[len(prompts.FEW_SHOT_PREFIX):]
+    text = prompt.messages[-1][1] if prompt.messages else prompt.text[len(prompts.FEW_SHOT_PREFIX):]
     return sum(line.startswith("[") for line in text.splitlines())
 
 
@@ -94,7 +94,7 @@ class QuotingChat(FakeGenerator):
     """A chat model that answers by quoting shown sources [3] then [1], so both claims are supported."""
 
     def stream(self, prompt, **kw):
-        lines = dict(line.split("] ", 1) for line in prompt.messages[1][1].splitlines() if line.startswith("["))
+        lines = dict(line.split("] ", 1) for line in prompt.messages[-1][1].splitlines() if line.startswith("["))
         self.default = f"{lines['[3'].rstrip('.')} [3]. {lines['[1'].rstrip('.')} [1]."
         yield from super().stream(prompt, **kw)
 

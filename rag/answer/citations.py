@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .grounding import MARKER
 from ..records import Citation, Passage
+from .grounding import MARKER
 
 
 def renumber(text: str) -> tuple[str, dict[int, int]]:

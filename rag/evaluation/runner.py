@@ -8,8 +8,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-from ..errors import BadQuestion
 from ..answer.grounding import check_answer, lexical_support
+from ..errors import BadQuestion
 from ..records import Answer
 from . import metrics as m
 from .qa import QAItem
