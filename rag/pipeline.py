@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .answer import budget, chat_output, gate, prompts
+from .answer import answer_types, budget, chat_output, gate, prompts
 from .answer.citations import apply_mapping, citation, citations_for, find_source, renumber
 from .answer.grounding import check_answer
 from .answer.question import clean as clean_question
@@ -100,6 +100,9 @@ class RAG:
         self.embedder.embed(["warm up"])  # the first run of an ONNX session allocates its buffers
         say(f"loading the language model ({self.model_name})")
         _ = self.generator
+        if not self.generator.has_chat_template:
+            say("loading the named-entity tagger (answer types)")
+            answer_types.load()
         try:
             store = self.store()
         except NoIndex:
@@ -245,7 +248,8 @@ class RAG:
         span = span.strip().strip(",;:").strip()
         source = find_source(span, shown)
         if source is None or gate.echoes_question(span, question) \
-                or not gate.fits_type(span, gate.expected_type(question), question):
+                or not gate.fits_type(span, gate.expected_type(question), question,
+                                      context=" ".join(source.sentence.split())):
             return self._abstain(base, closest, *timing)
         # The span alone could be a wrong pick from the right sentence ("Muttaqi" for "who is the ambassador"),
         # which no word-level check can catch; quoting the sentence it came from makes every answer checkable.

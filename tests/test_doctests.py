@@ -8,8 +8,9 @@ import pytest
 
 MODULES = ["rag.ingest.chunking", "rag.ingest.cleaning", "rag.ingest.manifest", "rag.ingest.metadata",
            "rag.ingest.near_duplicates", "rag.search.retrieval", "rag.search.followup", "rag.search.dates",
-           "rag.text", "rag.answer.grounding", "rag.answer.citations", "rag.answer.gate", "rag.answer.reader",
-           "rag.evaluation.calibration", "app.examples", "app.render", "app.session", "app.streaming", "app.uploads"]
+           "rag.text", "rag.answer.grounding", "rag.answer.answer_types", "rag.answer.citations", "rag.answer.gate",
+           "rag.answer.reader", "rag.evaluation.calibration", "rag.evaluation.rtqa_run",
+           "app.examples", "app.render", "app.session", "app.streaming", "app.uploads"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -52,7 +52,7 @@ def test_cli_ingest_twice_then_ask_json(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "added 5 / updated 0 / removed 0 / unchanged 0" in first.stdout
     second = cli("ingest", "seeds/", env=env)
-    assert "added 0 / updated 0 / removed 0 / unchanged 5 articles (0 chunks embedded)" in second.stdout
+    assert "added 0 / updated 0 / removed 0 / unchanged 5 articles (0 chunks stored)" in second.stdout
     out = cli("ask", Q, "--json", env=env)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
