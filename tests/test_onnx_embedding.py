@@ -130,9 +130,10 @@ def test_onnx_vectors_match_sentence_transformers(models_dir, variant, floor):
     assert len(vectors) == len(TEXTS) and all(len(v) == 384 for v in vectors)
     assert min(_cosines(vectors, torch_vectors)) >= floor
     assert all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in vectors)
-    # Order and batch neighbours do not change a text's vector (each batch is padded to its longest text).
+    # fp32: batch neighbours do not change a text's vector (each batch is padded to its longest text). Dynamic
+    # int8 scales activations per batch, so a text's vector moves slightly with its neighbours (measured 0.988+).
     alone = onnx.embed([TEXTS[3]])[0]
-    assert _cosines([alone], [vectors[3]])[0] > 0.9999
+    assert _cosines([alone], [vectors[3]])[0] > (0.9999 if variant == "fp32" else floor)
 
 
 @pytest.mark.realmodel
