@@ -287,15 +287,26 @@ def test_two_sessions_at_once_each_get_their_own_stream(browser, live_app):
 
 @pytest.mark.browser
 def test_stop_cancels_the_answer_and_the_chat_goes_on(page):
-    page.ask(Q)
-    page.page.wait_for_selector('#chat [data-testid="bot"]')
-    page.page.click("#stop-btn")
-    page.page.wait_for_selector("#chat .msg-stopped", timeout=30_000)
+    # A short answer can finish before the click lands on a busy machine; then the chat shows it whole and we
+    # try again. Three finished answers in a row fail the test: Stop would then not be stopping anything.
+    for attempt in range(1, 4):
+        page.ask(Q)
+        page.page.wait_for_selector(f'#chat [data-testid="bot"] >> nth={attempt - 1}')
+        page.page.click("#stop-btn")
+        try:
+            page.page.wait_for_selector("#chat .msg-stopped", timeout=10_000)
+            break
+        except Exception:
+            page.wait_answer(attempt)  # it finished first: the next try asks again
+            continue
+    else:
+        pytest.fail("Stop never cancelled an answer in three tries")
     time.sleep(4)  # longer than an answer takes: a cancelled answer must not arrive late
-    bot = page.page.locator('#chat [data-testid="bot"]').first
+    bot = page.page.locator("#chat .msg-stopped").locator("xpath=ancestor-or-self::*[@data-testid='bot']").first
     assert "Stopped." in bot.inner_text() and not bot.locator(".cite").count()
+    n = page.page.locator('#chat [data-testid="bot"]').count()
     page.ask(Q2)  # the queue slot was released
-    assert "[1]" in page.wait_answer(2)
+    assert "[1]" in page.wait_answer(n + 1)
 
 
 @pytest.mark.browser
