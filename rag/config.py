@@ -87,10 +87,6 @@ class Settings:
                 env[f.name] = value
         return base.with_overrides(**env).with_overrides(**overrides)
 
-    @property
-    def uses_server(self) -> bool:
-        return bool(self.chroma_host)
-
 
 _TYPES = {f.name: f.type for f in fields(Settings)}
 

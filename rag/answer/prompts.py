@@ -107,4 +107,3 @@ sentence ::= [A-Za-z0-9"“'($£€] [^\[\]\n]* " [" [1-9] "]" "."?
 COMPLETION_STOP = ("\n", "Question:", "Sources:")
 
 ABSTAIN_MESSAGE = "The articles don't say. Closest passages I found:"
-NO_INDEX_HINT = "Nothing is ingested yet: run `rag ingest seeds/` first."
