@@ -92,7 +92,7 @@ def part_scale(a: argparse.Namespace) -> dict[str, Any]:
 
     imported = time.time()
     rag = RAG(index_dir=a.index, collection=a.collection)
-    questions = _questions(a.questions, a.n)
+    questions = _questions(a.source, a.n)
     rag.load()
     rag.retrieve(questions[0])
     first = time.time()
@@ -275,6 +275,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--collection", default="bench", help=argparse.SUPPRESS)
     ap.add_argument("--embedder", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--source", default=str(DEV), help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=20, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.part:
@@ -362,7 +363,7 @@ def scale_rows(a: argparse.Namespace, fallback: Path) -> list[tuple[str, str, st
         index, collection = fallback, "bench"
     source = str(a.realtimeqa) if a.realtimeqa.is_dir() else str(DEV)
     t0 = time.time()
-    r = child("scale", "--index", str(index), "--collection", collection, "--questions", source,
+    r = child("scale", "--index", str(index), "--collection", collection, "--source", source,
               "--n", str(a.scale_questions + 2))
     wall = r["first_done"] - t0
     times = r["times"]
