@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 from .config import Settings
 from .errors import RagError
@@ -72,6 +73,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings.from_env(**{k: getattr(args, k, None) for k in keys})
 
 
+def command() -> NoReturn:
+    """The `rag` console command. After a one-shot `rag ask` nothing is left to write, so the process ends
+    without the interpreter's teardown (freeing the models' and Chroma's objects one by one: ~0.35 s)."""
+    code = main()
+    if sys.argv[1:2] == ["ask"]:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
@@ -95,6 +107,8 @@ def _run(args: argparse.Namespace) -> int:
     rag = RAG(settings_from(args))
     if args.command == "ingest":
         return _ingest(rag, args.paths, args.json)
+    if args.command in ("ask", "chat"):
+        rag.load(require_index=True)  # the models load side by side, and a missing index is named at once
     if args.command == "ask":
         answer = rag.ask(args.question, top_k=args.top_k, temperature=args.temperature, **_scope(args))
         if args.json:

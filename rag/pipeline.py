@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -66,7 +67,8 @@ class RAG:
             path = model_file(s.model or s.model_path, s.models_dir)
             self._generator = LlamaGenerator(path, n_ctx=s.n_ctx, n_threads=s.n_threads, name=self.model_name)
             # Later prompts reuse the KV cache of their fixed head: the few-shot prefix, or the chat examples.
-            self._generator.warm(chat_prefix() if self._generator.has_chat_template else prompts.FEW_SHOT_PREFIX)
+            self._generator.warm(chat_prefix() if self._generator.has_chat_template else prompts.FEW_SHOT_PREFIX,
+                                 cache_dir=s.models_dir / "prompt-cache")
         return self._generator
 
     def store(self, create: bool = False) -> ChromaStore:
@@ -92,26 +94,39 @@ class RAG:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ask-the-news"
         return base / f"{s.chroma_host}-{s.chroma_port}-{s.collection}" / what
 
-    def load(self, step: Callable[[str], None] | None = None) -> RAG:
+    def load(self, step: Callable[[str], None] | None = None, *, require_index: bool = False) -> RAG:
         """Load everything a question needs now, so the first question is as fast as the second: both models,
-        and, when an index exists, the store and its lexical index. `step(what)` hears each stage as it starts."""
+        the entity tagger and, when an index exists, the store and its lexical index. `step(what)` hears each
+        stage as it starts. require_index: raise NoIndex before loading any model when there is no index.
+
+        The language model loads in a thread meanwhile: llama.cpp reads the weights and prefills the fixed
+        prompt head in C without the GIL, so on two cores it costs no wall time beside the imports here."""
         say = step or (lambda what: None)
-        say("loading the embedder")
-        self.embedder.embed(["warm up"])  # the first run of an ONNX session allocates its buffers
-        say(f"loading the language model ({self.model_name})")
-        _ = self.generator
-        if not self.generator.has_chat_template:
+        if require_index and self._store is None:
+            ChromaStore.require(self.settings.index_dir, self.settings.chroma_host)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-model") as pool:
+            say(f"loading the language model ({self.model_name})")
+            model = pool.submit(lambda: self.generator)
+            say("loading the embedder")
+            self.embedder.embed(["warm up"])  # the first run of an ONNX session allocates its buffers
             say("loading the named-entity tagger (answer types)")
             answer_types.load()
-        try:
-            store = self.store()
-        except NoIndex:
-            return self
-        say(f"opening the index ({store.count():,} chunks)")
-        say("loading the lexical index")
-        self.retriever.lexical.get()
-        self.retriever.articles()
+            store = self._open_store(required=require_index)
+            if store is not None:
+                say(f"opening the index ({store.count():,} chunks)")
+                say("loading the lexical index")
+                self.retriever.lexical.get()
+                self.retriever.articles()
+            model.result()
         return self
+
+    def _open_store(self, required: bool) -> ChromaStore | None:
+        try:
+            return self.store()
+        except NoIndex:
+            if required:
+                raise
+            return None
 
     @property
     def model_name(self) -> str:

@@ -55,10 +55,16 @@ class ChromaStore:
         self.host, self.port, self.path = host, int(port or 0), path
         self.where = f"Chroma server {host}:{port}" if host else f"{path}"
         self.name = collection
-        if not host and not create and not (Path(str(path)) / "chroma.sqlite3").exists():
-            raise NoIndex(f"No index at {path} yet: run `rag ingest seeds/` first (or give --index-dir).")
+        if not create:
+            self.require(path, host)
         self._open(create)
         self.seen = self.state().generation  # the generation this process's view of the index reflects
+
+    @staticmethod
+    def require(path: Path | None, host: str = "") -> None:
+        """NoIndex, naming the fix, when an embedded index folder holds no index (cheap: chromadb not imported)."""
+        if not host and not (Path(str(path)) / "chroma.sqlite3").exists():
+            raise NoIndex(f"No index at {path} yet: run `rag ingest seeds/` first (or give --index-dir).")
 
     def _open(self, create: bool) -> None:
         host, path, collection = self.host, self.path, self.name

@@ -67,7 +67,7 @@ class FakeGenerator:
     def detokenize(self, ids: Sequence[int]) -> str:
         return "".join(self.inverse.get(i, "") for i in ids)
 
-    def warm(self, prefix: str) -> None:
+    def warm(self, prefix: str, cache_dir: Path | None = None) -> None:
         self.warmed.append(prefix)
 
     def stream(self, prompt: Prompt, *, max_tokens: int, temperature: float, stop: Sequence[str],

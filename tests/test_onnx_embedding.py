@@ -158,3 +158,13 @@ def test_embedding_a_question_imports_neither_torch_nor_transformers(models_dir)
             "'sentence_transformers')); print(len(v[0]), heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "384 []"
+
+
+@pytest.mark.realmodel
+def test_the_entity_tagger_loads_without_torch_and_leaves_torch_importable():
+    # thinc (under spaCy) imports torch whenever it is installed: ~1 s of a cold `rag ask` for nothing.
+    code = ("import sys; from rag.answer import answer_types as at; "
+            "ents = at.entities('Ann Lee opened the bridge in Portvale on Friday.'); "
+            "print(sorted(e.label for e in ents), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "['DATE', 'GPE', 'PERSON'] False"

@@ -144,3 +144,11 @@ def test_json_shape_matches_the_cli_contract(ingested, fake_embedder):
     j = rag.ask(Q).to_json()
     assert set(j) >= {"answer", "abstained", "citations"}
     assert set(j["citations"][0]) >= {"n", "source", "title", "text"}
+
+
+def test_load_requiring_an_index_names_the_fix_before_loading_any_model(settings):
+    from rag import NoIndex
+
+    rag = RAG(settings)  # no fakes: loading a model here would fail with ModelNotFound (empty models_dir)
+    with pytest.raises(NoIndex, match="rag ingest"):
+        rag.load(require_index=True)

