@@ -146,7 +146,7 @@ class RAG:
         store = self.store(create=True)
         with exclusive(self._cache_dir("ingest.lock"), store.where):
             report = ingest(paths, store=store, embed=lambda texts: self.embedder.embed(texts),
-                            embedder_name=s.embedder or "default",
+                            embedder_name=getattr(self.embedder, "name", "") or s.embedder or "default",
                             chunk_chars=s.chunk_chars, overlap=s.chunk_overlap_sentences,
                             max_file_bytes=s.max_file_bytes, progress=progress)
             if report.added or report.updated or report.removed:

@@ -23,6 +23,20 @@ def test_second_ingest_embeds_nothing(settings, fake_embedder, fake_generator, s
     assert second.chunks_embedded == 0 and len(fake_embedder.calls) == calls
 
 
+def test_a_change_of_embedder_re_embeds_every_article_once(settings, fake_embedder, fake_generator, seeds_copy):
+    from tests.conftest import FakeEmbedder
+
+    RAG(settings, embedder=fake_embedder, generator=fake_generator).ingest([seeds_copy])
+    other = FakeEmbedder()
+    other.name = "another-model"  # e.g. the torch embedder after ONNX int8: its vectors live in another space
+    rag = RAG(settings, embedder=other, generator=fake_generator)
+    first = rag.ingest([seeds_copy])
+    assert (first.added, first.updated, first.unchanged) == (0, 5, 0)
+    assert first.chunks_embedded == rag.store().count() == sum(other.calls)
+    again = rag.ingest([seeds_copy])
+    assert (again.updated, again.unchanged, again.chunks_embedded) == (0, 5, 0)
+
+
 def test_changed_file_replaces_its_chunks_and_removed_file_leaves(settings, fake_embedder, fake_generator, seeds_copy):
     rag = RAG(settings, embedder=fake_embedder, generator=fake_generator)
     rag.ingest([seeds_copy])

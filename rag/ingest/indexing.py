@@ -71,7 +71,9 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
     store.set_state(State(state.generation, clean=False))
 
     walk = Walk()
-    salt = f"v{INGEST_VERSION}/{chunk_chars}/{overlap}"
+    # An article's vectors belong to one embedder: after a change of embedder (torch -> ONNX int8, another
+    # model folder) every article counts as changed, so the next ingest re-embeds it instead of mixing spaces.
+    salt = f"v{INGEST_VERSION}/{chunk_chars}/{overlap}/{embedder_name}"
     items: queue.Queue = queue.Queue(maxsize=_QUEUE_ARTICLES)
     reader = threading.Thread(target=_read, name="ingest-reader", daemon=True,
                               args=(scan(paths, max_file_bytes=max_file_bytes, salt=salt, walk=walk), manifest,
