@@ -74,6 +74,8 @@ class Retriever:
         chunks.update({c.id: c for c in self.store.get(missing)})
         if window is not None:
             fused = _prefer_window(fused, chunks, window, self.rrf_k)
+        # Copies of one story score exactly alike: the first published (the original) stands for them.
+        fused.sort(key=lambda kv: (-kv[1], _published(chunks.get(kv[0])), kv[0]))
         groups = {k: a.group or k for k, a in self.articles().items()}
         hits: list[Hit] = []
         taken: dict[str, str] = {}  # near-duplicate group -> the article that represents it in these hits
@@ -99,3 +101,8 @@ def _prefer_window(fused: list[tuple[str, float]], chunks: dict[str, Chunk], win
     rescored = [(cid, score + (bonus if cid in chunks and lo <= chunks[cid].date[:10] <= hi else 0.0))
                 for cid, score in fused]
     return sorted(rescored, key=lambda kv: (-kv[1], kv[0]))
+
+
+def _published(chunk: Chunk | None) -> str:
+    """A sort key: the publish date, undated (or not fetched) last."""
+    return chunk.date[:10] if chunk is not None and chunk.date else "9999"
