@@ -93,11 +93,10 @@ class LlamaGenerator:
             prefix = self._render(prefix.messages)
         with self.lock:
             tokens = list(self.llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=True))
-            self.llm.reset()
             state = self._state_file(cache_dir, tokens) if cache_dir else None
             if state is not None and self._read_state(state, tokens):
                 return
-            self.llm.reset()
+            self.llm.reset()  # also after a failed read, which may have left part of a state
             self.llm.eval(tokens)
             if state is not None:
                 self._write_state(state, tokens)
@@ -118,6 +117,7 @@ class LlamaGenerator:
 
         if not state.is_file():
             return False
+        self.llm.reset()
         out = (llama_cpp.llama_token * len(tokens))()
         n = ctypes.c_size_t(0)
         ok = llama_cpp.llama_state_load_file(self.llm._ctx.ctx, str(state).encode(), out, len(tokens), ctypes.byref(n))

@@ -74,7 +74,8 @@ class Retriever:
         chunks.update({c.id: c for c in self.store.get(missing)})
         if window is not None:
             fused = _prefer_window(fused, chunks, window, self.rrf_k)
-        # Copies of one story score exactly alike: the first published (the original) stands for them.
+        # One sort after the prior: copies of one story score exactly alike, and the first published (the
+        # original) stands for them.
         fused.sort(key=lambda kv: (-kv[1], _published(chunks.get(kv[0])), kv[0]))
         groups = {k: a.group or k for k, a in self.articles().items()}
         hits: list[Hit] = []
@@ -98,9 +99,8 @@ def _prefer_window(fused: list[tuple[str, float]], chunks: dict[str, Chunk], win
     """A soft prior for time-relative questions: chunks dated inside the window gain a first-rank RRF share."""
     lo, hi = window.since.isoformat(), window.until.isoformat()
     bonus = 1.0 / (k + 1)
-    rescored = [(cid, score + (bonus if cid in chunks and lo <= chunks[cid].date[:10] <= hi else 0.0))
-                for cid, score in fused]
-    return sorted(rescored, key=lambda kv: (-kv[1], kv[0]))
+    return [(cid, score + (bonus if cid in chunks and lo <= chunks[cid].date[:10] <= hi else 0.0))
+            for cid, score in fused]  # re-sorted by the caller, once
 
 
 def _published(chunk: Chunk | None) -> str:
