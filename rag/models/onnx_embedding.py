@@ -265,7 +265,9 @@ def main() -> None:
     from ..config import Settings
     from .embedding import default_embedder_path
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # Our progress lines only: onnxruntime's quantiser logs one INFO line per tensor on the root logger.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("rag").setLevel(logging.INFO)
     models_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Settings.from_env().models_dir
     folder, _meta = ensure_export(default_embedder_path(), models_dir)
     print(f"ONNX embedder ready in {folder}")
