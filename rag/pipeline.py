@@ -63,13 +63,20 @@ class RAG:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            s = self.settings
-            path = model_file(s.model or s.model_path, s.models_dir)
-            self._generator = LlamaGenerator(path, n_ctx=s.n_ctx, n_threads=s.n_threads, name=self.model_name)
-            # Later prompts reuse the KV cache of their fixed head: the few-shot prefix, or the chat examples.
-            self._generator.warm(chat_prefix() if self._generator.has_chat_template else prompts.FEW_SHOT_PREFIX,
-                                 cache_dir=s.models_dir / "prompt-cache")
+            generator = self._open_generator()
+            self._warm(generator)
+            self._generator = generator
         return self._generator
+
+    def _open_generator(self) -> LlamaGenerator:
+        s = self.settings
+        path = model_file(s.model or s.model_path, s.models_dir)
+        return LlamaGenerator(path, n_ctx=s.n_ctx, n_threads=s.n_threads, name=self.model_name)
+
+    def _warm(self, generator: Generator) -> None:
+        """Later prompts reuse the KV cache of their fixed head: the few-shot prefix, or the chat examples."""
+        generator.warm(chat_prefix() if generator.has_chat_template else prompts.FEW_SHOT_PREFIX,
+                       cache_dir=self.settings.models_dir / "prompt-cache")
 
     def store(self, create: bool = False) -> ChromaStore:
         if self._store is None:
@@ -99,14 +106,16 @@ class RAG:
         the entity tagger and, when an index exists, the store and its lexical index. `step(what)` hears each
         stage as it starts. require_index: raise NoIndex before loading any model when there is no index.
 
-        The language model loads in a thread meanwhile: llama.cpp reads the weights and prefills the fixed
-        prompt head in C without the GIL, so on two cores it costs no wall time beside the imports here."""
+        The language model's fixed prompt head is prefilled (or read from the prompt cache) in a thread
+        meanwhile: llama.cpp works in C without the GIL. The model itself is opened first, here: while it
+        opens, llama-cpp-python silences the process's stdout and stderr, which would swallow these steps."""
         say = step or (lambda what: None)
         if require_index and self._store is None:
             ChromaStore.require(self.settings.index_dir, self.settings.chroma_host)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-model") as pool:
-            say(f"loading the language model ({self.model_name})")
-            model = pool.submit(lambda: self.generator)
+        say(f"loading the language model ({self.model_name})")
+        generator = self._generator or self._open_generator()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-model") as pool:
+            model = pool.submit(self._warm, generator) if self._generator is None else None
             say("loading the embedder")
             self.embedder.embed(["warm up"])  # the first run of an ONNX session allocates its buffers
             say("loading the named-entity tagger (answer types)")
@@ -117,7 +126,9 @@ class RAG:
                 say("loading the lexical index")
                 self.retriever.lexical.get()
                 self.retriever.articles()
-            model.result()
+            if model is not None:
+                model.result()
+                self._generator = generator
         return self
 
     def _open_store(self, required: bool) -> ChromaStore | None:
