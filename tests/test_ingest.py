@@ -155,6 +155,24 @@ def test_big_export_with_bad_lines_counts_them(settings, fake_embedder, fake_gen
     assert dated[0].date == "2023-03-09" and all(a.url.startswith("https://wire.example/") for a in dated)
 
 
+def test_a_record_repeating_an_earlier_url_is_reported_and_the_first_kept(settings, fake_embedder, fake_generator,
+                                                                          tmp_path):
+    export = tmp_path / "export.jsonl"
+    export.write_text("\n".join(json.dumps(r) for r in [
+        {"url": "https://wire.example/a", "text": "The tram line to the airport opens in May."},
+        {"url": "https://wire.example/b", "text": "The city library extends its hours on Sundays."},
+        {"url": "https://wire.example/a", "text": "A later rewrite of the tram story under the same address."},
+    ]) + "\n")
+    rag = RAG(settings, embedder=fake_embedder, generator=fake_generator)
+    report = rag.ingest([export])
+    assert (report.records_read, report.added) == (3, 2)
+    assert [(s.where, s.kind) for s in report.skipped] == [("export.jsonl line 3", "repeated-url")]
+    assert "export.jsonl line 1," in report.skipped[0].reason and "own url" in report.skipped[0].reason
+    assert "1 repeated-url" in report.summary()
+    assert any("tram line to the airport" in h.chunk.text for h in rag.retrieve("tram airport"))
+    assert rag.ingest([export]).skipped[0].kind == "repeated-url"  # reported again, nothing stored changes
+
+
 def test_a_syndicated_copy_reuses_the_stored_vectors(settings, fake_embedder, fake_generator, tmp_path):
     story = "The harbour bridge reopened on Thursday after eight weeks of repairs. Ferries stop on Friday."
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
@@ -167,3 +185,19 @@ def test_a_syndicated_copy_reuses_the_stored_vectors(settings, fake_embedder, fa
     assert report.added == 1 and report.chunks_reused == report.chunks_embedded >= 1
     assert sum(fake_embedder.calls) == embedded  # nothing new was embedded
     assert len(rag.retrieve("harbour bridge reopened", top_k=5)) == 1  # and the copies are one group
+
+
+def test_the_cli_prints_the_first_skips_of_each_kind_and_counts_the_rest(settings, fake_embedder, fake_generator,
+                                                                        tmp_path, capsys):
+    from rag.cli import _ingest
+
+    export = tmp_path / "export.jsonl"
+    rows = [{"url": "https://wire.example/same", "text": f"Version {i} of the council budget story."} for i in range(8)]
+    export.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
+    rag = RAG(settings, embedder=fake_embedder, generator=fake_generator)
+    assert _ingest(rag, [str(export)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert sum("repeats the record at export.jsonl line 1," in line for line in err) == 5
+    assert "warning: … and 2 more skipped (repeated-url)." in err
+    assert sum("not a JSON object" in line for line in err) == 1
+    assert err[-1] == "warning: `rag ingest --json` lists every skipped record."

@@ -111,7 +111,7 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
         if isinstance(item, BaseException):
             raise item
         if isinstance(item, Skip):
-            log.warning("%s", item.reason)
+            log.info("%s", item.reason)  # the report carries every skip; each face shows them
             skipped.append(item)
         elif isinstance(item, _Seen):
             seen.add(item.key)
@@ -166,14 +166,18 @@ def _read(stream: Iterable[Pending | Skip], manifest: dict[str, Article], out: q
           overlap: int) -> None:
     """The reader thread: hash, skip the unchanged, clean, chunk and sign the rest, in order."""
     try:
-        produced: set[str] = set()
+        produced: dict[str, str] = {}  # key -> where it was read first
         for item in stream:
             if isinstance(item, Skip):
                 out.put(item)
                 continue
-            if item.key in produced:
-                continue  # the same record twice in one export: the first wins
-            produced.add(item.key)
+            where = item.where or item.source
+            if item.key in produced:  # the same URL twice in one export: the first record wins
+                out.put(Skip(where, f"Skipped {where}: its \"url\" repeats the record at {produced[item.key]}, "
+                                    "which is kept. Give each article its own url, or drop the repeat.",
+                             "repeated-url"))
+                continue
+            produced[item.key] = where
             old = manifest.get(item.key)
             if old and old.content_hash == item.content_hash:
                 out.put(_Seen(item.key, unchanged=True))
@@ -182,7 +186,7 @@ def _read(stream: Iterable[Pending | Skip], manifest: dict[str, Article], out: q
                 doc = item.build()
             except BadInput as exc:
                 out.put(_Seen(item.key, unchanged=False))
-                out.put(Skip(item.source, str(exc), _kind(str(exc))))
+                out.put(Skip(where, str(exc), _kind(str(exc))))
                 continue
             chunks = chunk_document(doc, max_chars=chunk_chars, overlap=overlap)
             out.put(_Ready(doc, chunks, old, near_duplicates.signature(doc.text)))

@@ -40,6 +40,7 @@ class Pending:
     source: str
     content_hash: str
     build: Callable[[], Document]
+    where: str = ""  # how a skip names it ("export.jsonl line 12"); empty = `source`
 
 
 @dataclass
@@ -203,7 +204,7 @@ def _records(path: Path, key: str, max_file_bytes: int, salt: str, walk: Walk) -
             url = str(rec.get("url") or "")
             rec_key = f"{key}#{url or f'line{lineno}'}"
             digest = _hash(salt, line)
-            yield Pending(key=rec_key, source=f"{path.name}:{lineno}", content_hash=digest,
+            yield Pending(key=rec_key, source=f"{path.name}:{lineno}", content_hash=digest, where=where,
                           build=_record_builder(rec, body, rec_key, f"{path.name}:{lineno}", digest))
     if complete:
         walk.complete.add(key)
