@@ -163,7 +163,7 @@ class Handlers:
             # A file the ingest refused (binary, not UTF-8, no text) is not left behind in the uploads folder.
             refused = {getattr(skip, "where", None) for skip in report.skipped}
             discard(p for p in staged.created if p.name in refused or str(p) in refused)
-            for line in report.warnings():  # the first few of each kind; the status below lists every one
+            for line in report.warnings(more="the upload status lists every one"):
                 gr.Warning(esc(line))
             notes.extend(str(reason) for reason in report.skipped)
             summary = f"Uploaded {len(staged.saved)} file(s): {report.summary()}."

@@ -183,10 +183,8 @@ def _ingest(rag: Any, paths: list[str], as_json: bool = False) -> int:
     if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return 0
-    for line in report.warnings():
+    for line in report.warnings(more="`rag ingest --json` lists every one"):
         print(f"warning: {line}", file=sys.stderr)
-    if len(report.skipped) > len(report.warnings()):
-        print("warning: `rag ingest --json` lists every skipped record.", file=sys.stderr)
     print(f"read {report.records_read} article(s) in {report.seconds:.1f} s: {report.summary()}")
     return 0
 

@@ -215,16 +215,18 @@ class IngestReport:
             line += f"; {self.duplicate_groups} near-duplicate group(s)"
         return line
 
-    def warnings(self, per_kind: int = 5) -> list[str]:
+    def warnings(self, per_kind: int = 5, more: str = "") -> list[str]:
         """The skip reasons to show a person: the first `per_kind` of each kind (each names its fix), then one
-        line per kind counting the rest (a messy export can skip thousands; `to_json` keeps every one)."""
+        line per kind counting the rest, ending with `more` (where the face lists every one)."""
         seen: dict[str, int] = {}
         out: list[str] = []
         for skip in self.skipped:
             seen[skip.kind] = seen.get(skip.kind, 0) + 1
             if seen[skip.kind] <= per_kind:
                 out.append(skip.reason)
-        out += [f"… and {n - per_kind} more skipped ({kind})." for kind, n in sorted(seen.items()) if n > per_kind]
+        tail = f"; {more}" if more else ""
+        out += [f"… and {n - per_kind} more skipped ({kind}){tail}." for kind, n in sorted(seen.items())
+                if n > per_kind]
         return out
 
     def to_json(self) -> dict[str, Any]:

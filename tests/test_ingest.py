@@ -198,6 +198,16 @@ def test_the_cli_prints_the_first_skips_of_each_kind_and_counts_the_rest(setting
     assert _ingest(rag, [str(export)]) == 0
     err = capsys.readouterr().err.splitlines()
     assert sum("repeats the record at export.jsonl line 1," in line for line in err) == 5
-    assert "warning: … and 2 more skipped (repeated-url)." in err
+    assert "warning: … and 2 more skipped (repeated-url); `rag ingest --json` lists every one." in err
     assert sum("not a JSON object" in line for line in err) == 1
-    assert err[-1] == "warning: `rag ingest --json` lists every skipped record."
+
+
+def test_one_skip_over_the_limit_is_still_counted_with_where_to_find_it() -> None:
+    from rag.records import IngestReport, Skip
+
+    report = IngestReport(skipped=[Skip(f"e.jsonl line {i}", f"Skipped e.jsonl line {i}.", "not-json")
+                                   for i in range(1, 7)])
+    lines = report.warnings(per_kind=5, more="see the list")
+    assert lines[:5] == [f"Skipped e.jsonl line {i}." for i in range(1, 6)]
+    assert lines[5:] == ["… and 1 more skipped (not-json); see the list."]
+    assert IngestReport(skipped=report.skipped[:5]).warnings(more="see the list") == lines[:5]
