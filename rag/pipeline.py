@@ -15,11 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .answer import answer_types, budget, chat_output, gate, prompts
+from .answer import answer_types, budget, chat_output, gate, open_answer, prompts, selection
 from .answer.citations import apply_mapping, citation, citations_for, find_source, renumber
-from .answer.grounding import check_answer
+from .answer.grounding import check_answer, check_claim
 from .answer.question import clean as clean_question
-from .answer.reader import build_prompt, chat_prefix, read, sentences_to_read
+from .answer.question import read as read_question
+from .answer.reader import build_prompt, chat_prefix, open_prompt, read, sentences_to_read, write
 from .config import Settings
 from .errors import BadInput, NoIndex
 from .ingest.indexing import Progress, ingest
@@ -27,7 +28,7 @@ from .ingest.lock import exclusive
 from .models.embedding import Embedder, load_embedder
 from .models.generation import Generator, LlamaGenerator
 from .models.presets import model_file, resolve_name
-from .records import Answer, Article, Citation, Claim, Filters, Hit, IngestReport, Passage, Timings
+from .records import Answer, Article, Citation, Claim, Filters, Hit, IngestReport, Passage, Question, Timings
 from .search import passages as psg
 from .search.dates import DateWindow, parse_user_date, time_window
 from .search.followup import normalise_history, rewrite
@@ -40,6 +41,20 @@ log = logging.getLogger(__name__)
 
 ALSO_IN = 5  # outlets named as carrying a near-copy; a longer list is noise (page chrome can look alike too)
 CLOSEST = 3  # sentences an abstention lists as the closest the articles came to an answer
+# Open answers (summary, why, how, list, yes/no, compare, timeline) draw on more articles than a factoid: the
+# sentences of the best OPEN_CHUNKS chunks are scored and MMR picks from them (rag/answer/selection.py). Measured
+# on the seed open set (docs/open-answers.md): 10 chunks cover more key points than 5, at the same precision.
+OPEN_CHUNKS = 10
+OPEN_QUOTED = (2, 5)  # a quoted answer has 2-5 sentences: fewer misses points, more is no longer an answer
+OPEN_WORDS = 140  # ... and stays under ~150 words (a chat answer a person reads at a glance)
+# A further sentence joins while its relevance is at least this share of the best one's. Measured on the seed open
+# set (scripts/tune_open.py): 0.75 -> recall 0.391, 0.6 -> 0.465, 0 -> 0.477 (lambda and chunk count moved it by
+# under 0.01): past the first, less relevant sentences still add key points, so the word budget alone bounds it.
+OPEN_FLOOR = 0.0
+OPEN_SHOWN = 8  # sentences a writing model reads: more than it quotes, so it can choose and combine
+# Open shapes whose answer can also be one phrase ("How did X describe it?" -> "a brave decision"): a base model
+# copies that phrase too (Answer.short), as it would for a factoid.
+SPAN_SHAPES = ("how", "list", "yesno")
 
 
 class RAG:
@@ -240,7 +255,11 @@ class RAG:
         t0 = time.perf_counter()
         filters, as_of = scope(**{k: options.pop(k, None) for k in ("since", "until", "outlets", "as_of")})
         s = self.settings.with_overrides(**{k: v for k, v in options.items() if v is not None})
-        question = self._check_question(question)
+        q = read_question(question, history, self.settings.max_question_chars)
+        if q.is_open:
+            yield from self._stream_open(q, s, filters, as_of, t0)
+            return
+        question = q.text
         gen = self.generator
         query, closest = self.passages(question, history, s, filters=filters, as_of=as_of)
         shown = budget.trim(closest[:self.reads(s)], lambda ps: self._prompt_fits(question, ps, s))
@@ -263,19 +282,107 @@ class RAG:
         raw = "".join(pieces).strip()
         timing = (t0, t_retrieved, first)
         base["reader_confidence"] = run.first_token_confidence
+        base["mode"] = "quoted" if run.style == "extract" else "written"
         if run.style == "extract":
             yield self._from_span(base, raw, question, shown, closest, timing)
         else:
             yield self._from_chat(base, raw, shown, closest, timing)
 
+    # ------------------------------------------------------------------ open answers
+    def _stream_open(self, q: Question, s: Settings, filters: Filters, as_of: date | None,
+                     t0: float) -> Iterator[str | Answer]:
+        """Summary, why, how, list, yes/no, compare, timeline: several cited sentences from several articles.
+        A chat model writes them from the chosen sentences ("written"); a base model, which cannot write a
+        summary, quotes them ("quoted"). Either way each sentence is checked against the one it cites."""
+        gen = self.generator
+        hits = self.retrieve(q.query, max(OPEN_CHUNKS, s.top_k), filters=filters,
+                             window=time_window(q.text, as_of or date.today()))
+        vectors: dict[tuple[str, int], Sequence[float]] = {}
+        scored = psg.score_sentences(q.query, psg.candidate_sentences(hits), self.embedder, q.text, vectors=vectors)
+        picked = _numbered(selection.mmr(scored, vectors, limit=OPEN_SHOWN))
+        t_retrieved = time.perf_counter()
+        threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()
+        best = scored[0].score if scored else 0.0
+        base = dict(question=q.text, retrieval_query=q.query, confidence=best, model=gen.name, kind=q.shape)
+        closest = _numbered(scored[:CLOSEST])
+        if not picked or best < threshold or gate.names_missing(q.text, [h.chunk.text for h in hits]):
+            yield self._abstain(base, closest, t0, t_retrieved, None)
+            return
+        quoted = _numbered(selection.enough(picked, least=OPEN_QUOTED[0], most=OPEN_QUOTED[1], floor=OPEN_FLOOR,
+                                            max_words=OPEN_WORDS))
+        if not gen.has_chat_template:
+            lead, items = open_answer.quoted(q, quoted)
+            answer = self._finish_open(base, q, lead, items, quoted, (t0, t_retrieved, time.perf_counter()),
+                                       "quoted")
+            if answer is None:
+                yield self._abstain(base, closest, t0, t_retrieved, None)
+                return
+            if q.shape in SPAN_SHAPES:  # the phrase that answers it, as a factoid answer would copy it
+                answer = replace(answer, short=self._copy_span(q.text, quoted[:1], s))
+            yield answer.text
+            yield answer
+            return
+        shown = budget.trim(picked, lambda ps: budget.prompt_tokens(open_prompt(q, ps), self._count_tokens)
+                            + prompts.OPEN_MAX_TOKENS <= self._n_ctx(s))
+        pieces: list[str] = []
+        first: float | None = None
+        for piece in write(gen, q, shown, temperature=s.temperature):
+            if first is None:
+                first = time.perf_counter()
+            pieces.append(piece)
+            yield piece
+        raw = "".join(pieces).strip()
+        timing = (t0, t_retrieved, first)
+        if chat_output.declines(raw.split("\n")[0]) and not raw.lower().startswith("the articles don't say"):
+            yield self._abstain(base, closest, *timing)
+            return
+        lead, items = open_answer.parse_written(raw, q.shape)
+        items = [open_answer.Item(t) for t in (chat_output.tidy(i.text, len(shown)).text for i in items) if t]
+        sentences = {p.n: p.sentence for p in shown}
+        items = [open_answer.Item(chat_output.keep_supporting_markers(i.text, sentences)) for i in items]
+        answer = self._finish_open(base, q, lead, items, shown, timing, "written")
+        if answer is None:  # nothing the model wrote holds up: quote the articles instead
+            lead, items = open_answer.quoted(q, quoted)
+            answer = self._finish_open(base, q, lead, items, quoted, timing, "quoted")
+        yield answer if answer is not None else self._abstain(base, closest, *timing)
+
+    def _finish_open(self, base: dict, q: Question, lead: str, items: list[open_answer.Item],
+                     shown: Sequence[Passage], timing: tuple, mode: str) -> Answer | None:
+        """Check each item against the passage(s) it cites; None when none holds up or the answer only restates
+        the question. A timeline's items go in publication order, each led by its article's date."""
+        passages = {p.n: p.sentence for p in shown}
+        checked = []
+        for item in items:
+            marks = open_answer.markers(item)
+            claim = check_claim(item.text, marks, passages) if marks else \
+                Claim(text=item.text, markers=(), supported=False, support=0.0, missing=("no citation",))
+            checked.append((item, claim))
+        kept = [(i, c) for i, c in checked if c.supported]
+        flagged = [c for _, c in checked if not c.supported]
+        if not kept or gate.echoes_question(" ".join(c.text for _, c in kept), q.text):
+            return None
+        if q.shape == "timeline":
+            kept = open_answer.in_time_order(kept, {p.n: p for p in shown})
+        text, mapping = renumber(open_answer.render(q.shape, lead, [i for i, _ in kept]))
+        claims = [replace(c, text=apply_mapping(c.text, mapping), markers=tuple(mapping.get(m, m) for m in c.markers))
+                  for c in [c for _, c in kept] + flagged]
+        t0, t_ret, first = timing
+        cites = [self._with_copies(c) for c in citations_for(mapping, shown)]
+        return Answer(**base, text=text, abstained=False, citations=cites, claims=claims, mode=mode,
+                      timings=self._timings(t0, t_ret, first))
+
+    def _copy_span(self, question: str, shown: Sequence[Passage], s: Settings) -> str:
+        """The base model's copied answer phrase from `shown` (the factoid reader), or "" when none fits."""
+        run = read(self.generator, question, shown, max_tokens=s.max_tokens, temperature=s.temperature)
+        span = "".join(run.pieces).strip().strip(",;:").strip()
+        return span if span and _span_source(span, question, shown) is not None else ""
+
     # ------------------------------------------------------------------ answer assembly
     def _from_span(self, base: dict, span: str, question: str, shown: list[Passage], closest: list[Passage],
                    timing: tuple) -> Answer:
         span = span.strip().strip(",;:").strip()
-        source = find_source(span, shown)
-        if source is None or gate.echoes_question(span, question) \
-                or not gate.fits_type(span, gate.expected_type(question), question,
-                                      context=" ".join(source.sentence.split())):
+        source = _span_source(span, question, shown)
+        if source is None:
             return self._abstain(base, closest, *timing)
         # The span alone could be a wrong pick from the right sentence ("Muttaqi" for "who is the ambassador"),
         # which no word-level check can catch; quoting the sentence it came from makes every answer checkable.
@@ -354,6 +461,22 @@ def scope(since: Any = None, until: Any = None, outlets: Any = None, as_of: Any 
         raise BadInput(f"The date window is empty: since {filters.since} is after until {filters.until}. "
                        "Swap them or widen the window.")
     return filters, day(as_of)
+
+
+def _span_source(span: str, question: str, shown: Sequence[Passage]) -> Passage | None:
+    """The shown sentence a copied span comes from, if the span answers the question: more than an echo of it,
+    and of the asked type in that sentence."""
+    source = find_source(span, shown)
+    if source is None or gate.echoes_question(span, question) \
+            or not gate.fits_type(span, gate.expected_type(question), question,
+                                  context=" ".join(source.sentence.split())):
+        return None
+    return source
+
+
+def _numbered(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages numbered [1]..[n] in the given order."""
+    return [replace(p, n=i + 1) for i, p in enumerate(passages)]
 
 
 def _neg_date(iso: str) -> int:

@@ -70,6 +70,21 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question read once (rag/answer/question.py), shared by retrieval, the gate and the readers."""
+
+    text: str  # the user's words, cleaned
+    query: str  # what retrieval searches: the text, or a follow-up rewritten with the conversation
+    shape: str = "factoid"  # factoid, summary, why, how, list, yesno, compare, timeline (rag/answer/shape.py)
+    answer_type: str = ""  # a factoid's asked kind (person, place, date, number ...; rag/answer/answer_types.py)
+
+    @property
+    def is_open(self) -> bool:
+        """Asks for an answer of several sentences, not one short span."""
+        return self.shape != "factoid"
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved chunk with its fused score and the ranks it got from each retriever."""
 
@@ -156,6 +171,15 @@ class Answer:
     reader_confidence: float | None = None  # base-model reader: P(first copied token | allowed tokens)
     model: str = ""
     timings: Timings = field(default_factory=Timings)
+    kind: str = "factoid"  # the question's shape (factoid, summary, why, how, list, yesno, compare, timeline)
+    # How the text was made: "quoted" (sentences or a span copied from the articles) or "written" (by the model).
+    mode: str = "quoted"
+
+    @property
+    def sentences(self) -> list[tuple[str, list[Citation]]]:
+        """Each kept answer sentence with the citations it carries (per-sentence citations)."""
+        by_n = {c.n: c for c in self.citations}
+        return [(c.text, [by_n[m] for m in c.markers if m in by_n]) for c in self.claims if c.supported]
 
     @property
     def flagged(self) -> list[Claim]:
@@ -166,6 +190,8 @@ class Answer:
         """The JSON shape shared by `rag ask --json` and the app's /ask endpoint."""
         return {
             "answer": self.text,
+            "kind": self.kind,
+            "mode": self.mode,
             "short_answer": self.short,
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],

@@ -65,7 +65,7 @@ def test_sentences_read_follow_the_model_unless_set(ingested, fake_embedder):
 def test_answer_of_the_wrong_type_or_echo_abstains(ingested, fake_embedder):
     rag, _ = make(ingested, fake_embedder, " the Taliban", " the Taliban")
     assert rag.ask("How many personnel did the Soviet Union lose in Afghanistan?").abstained  # not a number
-    assert rag.ask("What did the Taliban do?").abstained  # only repeats the question
+    assert rag.ask("What is the Taliban?").abstained  # only repeats the question
 
 
 def test_chat_model_unsupported_claim_is_removed_and_flagged(ingested, fake_embedder):
@@ -129,7 +129,8 @@ def test_follow_up_is_rewritten_with_history_for_retrieval(ingested, fake_embedd
                {"role": "assistant", "content": "Special Envoy of the Russian President [1]"}]
     a = rag.ask("Did he meet any other Taliban leader?", history=history)
     assert "Zamir Kabulov" in a.retrieval_query
-    assert not a.abstained and "Haqqani" in a.citations[0].quote
+    assert not a.abstained and a.kind == "yesno"  # an open answer: the evidence from the articles, cited
+    assert any("Haqqani" in c.quote for c in a.citations)
 
 
 @pytest.mark.parametrize("question,match", [("", "empty"), ("   \n", "empty"), ("x" * 100_000, "limit is 2,000")])

@@ -225,6 +225,30 @@ def _head(question: str) -> tuple[str, bool]:
     return "", False
 
 
+def proper_names(question: str) -> list[str]:
+    """The proper names a question mentions (runs of PROPN tokens in spaCy's parse).
+
+    >>> proper_names("How did Iran react to the talks in Kabul?")
+    ['Iran', 'Kabul']
+    """
+    doc = _parse(" ".join(question.split()))
+    names: list[str] = []
+    run: list[str] = []
+    for t in list(doc) + [None]:
+        if t is not None and t.pos_ == "PROPN":
+            run.append(t.text)
+            continue
+        if run:
+            names.append(" ".join(run))
+            run = []
+    return names
+
+
+def head_noun_number(question: str) -> tuple[str, bool]:
+    """(lemma, is plural) of the noun that "which"/"what" asks about; ('', False) when there is none."""
+    return _head(" ".join(question.split()))
+
+
 def wants_list(question: str) -> bool:
     """Does the question ask for several named things ("Which countries ...?")? Then "A and B" is the answer.
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
+from ..search.passages import terms
 from ..text import STOPWORDS, words
-from .answer_types import expected_type, fits_type
+from .answer_types import expected_type, fits_type, proper_names
 
-__all__ = ["CALIBRATION_FILE", "calibrated_threshold", "echoes_question", "expected_type", "fits_type"]
+__all__ = ["CALIBRATION_FILE", "calibrated_threshold", "echoes_question", "expected_type", "fits_type",
+           "names_missing"]
 
 CALIBRATION_FILE = Path(__file__).resolve().parent.parent / "data" / "calibration.json"
 
@@ -27,6 +30,22 @@ def echoes_question(span: str, question: str) -> bool:
     span_words = [w for w in words(span) if w not in STOPWORDS]
     q = set(words(question))
     return not span_words or all(w in q for w in span_words)
+
+
+def names_missing(question: str, texts: Sequence[str]) -> list[str]:
+    """Names the question asks about that none of `texts` mentions (as a whole run of words; "Russian" counts for
+    "Russia"). An open question about someone the retrieved articles never name is one they do not answer.
+
+    >>> names_missing("How did Iran react to the move by Russia?", ["Russian diplomats met in Kabul."])
+    ['Iran']
+    """
+    runs = [" " + " ".join(terms(t)) + " " for t in texts]
+    missing = []
+    for name in proper_names(question):
+        key = " ".join(terms(name))
+        if key and not any(f" {key} " in r for r in runs):
+            missing.append(name)
+    return missing
 
 
 @lru_cache(maxsize=1)

@@ -107,3 +107,65 @@ sentence ::= [A-Za-z0-9"“'($£€] [^\[\]\n]* " [" [1-9] "]" "."?
 COMPLETION_STOP = ("\n", "Question:", "Sources:")
 
 ABSTAIN_MESSAGE = "The articles don't say. Closest passages I found:"
+
+
+# ---- open answers (summary, why, how, list, yes/no, compare, timeline) written by a chat model. The reader sees the
+# sentences chosen for the question (rag/answer/selection.py), numbered, and writes a few sentences, each ending with
+# the marker of the sentence it restates; the grounding check then verifies each one alone. The system prompt and the
+# worked example are a fixed prefix (KV-cached); the shape's instruction goes in the last user turn. The example is
+# invented and unrelated to any corpus.
+OPEN_SYSTEM = (
+    "You answer questions about news articles using only the numbered passages the user gives. Write a short "
+    "answer of two to five sentences. Each sentence restates what one passage says, in plain words, and ends with "
+    "that passage's number in square brackets, like: The bridge opened in 1998 [2]. Copy names, numbers and dates "
+    "exactly. Never add facts, opinions or background that the passages do not state. Use the passages that "
+    "answer the question and skip the others. Only if no passage helps answer the question, reply exactly: "
+    "NOT IN SOURCES"
+)
+
+OPEN_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("user", """Passages:
+[1] The city council voted on Monday to close the Old Harbour bridge to cars from June.
+[2] Council members said repairs would cost 40 million euros and the bridge was no longer safe for heavy traffic.
+[3] Shop owners near the bridge warned that fewer visitors would reach the old town.
+[4] The mayor, Ines Dahl, said cyclists and pedestrians could still use the bridge.
+
+Why did the council close the bridge to cars? Answer in two to five sentences."""),
+    ("assistant", "The council said the Old Harbour bridge was no longer safe for heavy traffic [2]. Repairs would "
+                  "cost 40 million euros [2]. Cyclists and pedestrians can still use it [4]."),
+)
+
+OPEN_USER = """Passages:
+{sources}
+
+{question} {instruction}"""
+
+# What each shape asks of the writer, appended to the question.
+OPEN_INSTRUCTIONS = {
+    "summary": "Answer in two to five sentences that cover the main points.",
+    "why": "Give the reasons the passages state, in two to five sentences.",
+    "how": "Describe it in two to five sentences.",
+    "list": "Answer as a list: one item per line, each line starting with \"- \" and ending with its marker.",
+    "yesno": "Start with \"Yes.\", \"No.\" or \"The articles don't say.\", then give the evidence in one to four "
+             "sentences.",
+    "compare": "Say what differs and what is shared, in two to five sentences.",
+    "timeline": "List the events one per line, each line starting with \"- \" and ending with its marker.",
+}
+OPEN_STOP = ("<|im_end|>", "<|endoftext|>", "Passages:", "\n\n")
+OPEN_MAX_TOKENS = 220  # five sentences of ~30 words; more is a loop (and ~20 s of decoding for the 1.5B on 2 cores)
+
+# Answer shapes as GBNF. Every sentence or line ends with one or two markers; a sentence's own text holds no marker
+# and no ". " (a second sentence must carry its own marker), so no claim goes uncited.
+_OPEN_PARTS = r"""
+sentence ::= start body marks "."
+line ::= "- " start body marks "."?
+start ::= [A-Za-z0-9"“'($£€]
+body ::= ([^\[\]\n.] | "." [^ \n\[\]])*
+marks ::= " [" [1-9] "]" (" [" [1-9] "]")?
+"""
+OPEN_GRAMMARS = {
+    "paragraph": r'root ::= "NOT IN SOURCES" | sentence (" " sentence){0,5}' + _OPEN_PARTS,
+    "bullets": r'root ::= "NOT IN SOURCES" | line ("\n" line){0,6}' + _OPEN_PARTS,
+    "yesno": r'''root ::= "NOT IN SOURCES" | verdict " " sentence (" " sentence){0,4}
+verdict ::= "Yes." | "No." | "The articles don't say."''' + _OPEN_PARTS,
+}

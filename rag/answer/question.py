@@ -14,8 +14,13 @@ count as empty, not reach retrieval.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from ..errors import BadQuestion
+from ..records import Question
+from ..search.followup import normalise_history, rewrite
+from . import answer_types
+from .shape import FACTOID, shape_of
 
 # Format characters that belong to words: zero-width (non-)joiners shape Persian, Arabic and Indic scripts
 # and build emoji sequences. Every other format character (bidi overrides, zero-width space, BOM, soft
@@ -40,6 +45,16 @@ def clean(question: object, max_chars: int = 0) -> str:
         raise BadQuestion(f"The question is {len(text):,} characters long; the limit is {max_chars:,}. "
                           "Ask a shorter question (a sentence or two).")
     return text
+
+
+def read(question: object, history: Any = None, max_chars: int = 0) -> Question:
+    """The question read once for every stage: cleaned, its retrieval query (a follow-up rewritten with the
+    history, which is caller's text too and cleaned the same way), its shape and, for a factoid, the asked type."""
+    text = clean(question, max_chars)
+    query = clean(rewrite(text, normalise_history(history)))
+    shape = shape_of(text)
+    return Question(text=text, query=query, shape=shape,
+                    answer_type=answer_types.expected_type(text) if shape == FACTOID else "")
 
 
 def _keep(c: str) -> str:

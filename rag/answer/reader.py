@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 from ..models.generation import Generator, Prompt
-from ..records import Passage
+from ..records import Passage, Question
 from ..search.passages import terms
 from . import answer_types, gate, prompts
 
@@ -274,6 +274,27 @@ def typed_starts(sentence: str, texts: Sequence[str], kind: str, question: str =
             out.add(j)
             j -= 1
     return out
+
+
+def open_prompt(question: Question, passages: Sequence[Passage]) -> Prompt:
+    """The chat prompt for an open answer: the fixed head, then the passages, the question and its shape's ask."""
+    grammar = "bullets" if question.shape in ("list", "timeline") else "yesno" if question.shape == "yesno" \
+        else "paragraph"
+    ask = prompts.OPEN_INSTRUCTIONS.get(question.shape, prompts.OPEN_INSTRUCTIONS["summary"])
+    user = prompts.OPEN_USER.format(sources=sources_block(passages), question=" ".join(question.text.split()),
+                                    instruction=ask)
+    return Prompt(messages=(*open_prefix().messages, ("user", user)), grammar=prompts.OPEN_GRAMMARS[grammar])
+
+
+def open_prefix() -> Prompt:
+    """The fixed head of every open-answer prompt."""
+    return Prompt(messages=(("system", prompts.OPEN_SYSTEM), *prompts.OPEN_EXAMPLES))
+
+
+def write(gen: Generator, question: Question, passages: Sequence[Passage], *, temperature: float) -> Iterator[str]:
+    """A chat model writes the open answer (the grounding check comes after)."""
+    return gen.stream(open_prompt(question, passages), max_tokens=prompts.OPEN_MAX_TOKENS, temperature=temperature,
+                      stop=prompts.OPEN_STOP)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .open_set import is_open_file
 from .qa import DEV_SET, load_qa
 
 
@@ -17,6 +18,11 @@ def run_eval(rag: Any, args: argparse.Namespace) -> int:
     limit = getattr(args, "limit", None)
     if getattr(args, "realtimeqa", None):
         return _realtimeqa(rag, Path(args.realtimeqa), out, limit)
+    qa_file = Path(args.qa_file) if getattr(args, "qa_file", None) else None
+    if qa_file is not None and qa_file.is_file() and is_open_file(qa_file):
+        from .open_run import run
+
+        return run(rag, qa_file, out, limit)
     return _qa(rag, Path(args.qa_file) if getattr(args, "qa_file", None) else DEV_SET, out, limit)
 
 

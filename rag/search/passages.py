@@ -44,6 +44,11 @@ def candidate_sentences(hits: Sequence[Hit]) -> list[Passage]:
     return out
 
 
+def sentence_key(p: Passage) -> tuple[str, int]:
+    """A sentence's identity across chunks (overlapping chunks hold the same sentence)."""
+    return (p.chunk.doc_key, p.start)
+
+
 def terms(text: str) -> list[str]:
     """Stemmed content words, demonyms folded to the country ("Russian" -> "russia")."""
     out = []
@@ -67,9 +72,11 @@ def bigrams(ts: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(ts, ts[1:]))
 
 
-def score_sentences(query: str, cands: list[Passage], embedder: Embedder, question: str = "") -> list[Passage]:
+def score_sentences(query: str, cands: list[Passage], embedder: Embedder, question: str = "",
+                    vectors: dict[tuple[str, int], Sequence[float]] | None = None) -> list[Passage]:
     """The candidates with `score` set, best first. `question` is the user's own words when `query` is a
-    follow-up rewritten with history (default: the query itself).
+    follow-up rewritten with history (default: the query itself). `vectors`, when given, receives each
+    sentence's embedding under sentence_key(p) (the open-answer reader compares sentences with them).
 
     score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase + TYPE_BONUS * typed,
     where lexical is the IDF-weighted coverage of the query's terms (terms borrowed from history weigh
@@ -81,8 +88,10 @@ def score_sentences(query: str, cands: list[Passage], embedder: Embedder, questi
     """
     if not cands:
         return []
-    vectors = embedder.embed([query] + [p.sentence for p in cands])
-    qv, svs = vectors[0], vectors[1:]
+    embedded = embedder.embed([query] + [p.sentence for p in cands])
+    qv, svs = embedded[0], embedded[1:]
+    if vectors is not None:
+        vectors.update({sentence_key(p): v for p, v in zip(cands, svs)})
     sent_terms = [terms(p.sentence) for p in cands]
     df = Counter(w for ts in sent_terms for w in set(ts))
     n = len(cands)

@@ -1,0 +1,129 @@
+"""Open answers as items: one sentence each, with the marker of the passage it comes from; rendered by shape.
+
+An answer is a verdict (yes/no questions only) and items. Each item is checked alone against the passage it
+cites; a timeline item's date is a `lead` shown before it, never part of what is checked (the date comes from
+the article's metadata, not from the sentence).
+
+>>> render("list", "", [Item("Aid was promised [1]."), Item("Trade grew [2].")])
+'- Aid was promised [1].\\n- Trade grew [2].'
+>>> render("yesno", "No.", [Item("It was removed from the list [1].")])
+'No. It was removed from the list [1].'
+>>> verdict, items = parse_written("Yes. Russia did so [2]. Kabul welcomed it [1].", "yesno")
+>>> verdict, [i.text for i in items]
+('Yes.', ['Russia did so [2].', 'Kabul welcomed it [1].'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from ..records import Claim, Passage, Question
+from ..search.passages import terms
+from ..text import words
+from .grounding import MARKER, split_claims
+
+BULLETED = ("list", "timeline")
+VERDICTS = ("Yes.", "No.", "The articles don't say.")
+# Words that only qualify a yes/no question's proposition ("is it *still* banned?"): a sentence need not hold them.
+_QUALIFIERS = {"still", "current", "currenc", "now", "yet", "ever", "realli", "alreadi", "actual", "offici"}
+_NEGATIONS = {"not", "no", "never", "neither", "nor", "longer"}
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_VERDICT = re.compile(r"^\s*(yes|no|the articles don't say|the articles do not say)\b[.,!]?\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One answer sentence with its marker(s); `lead` is shown before it and not checked (a timeline's date)."""
+
+    text: str
+    lead: str = ""
+
+
+def quoted(question: Question, shown: Sequence[Passage]) -> tuple[str, list[Item]]:
+    """The extractive answer: each shown sentence as it stands in its article, cited; a verdict only when a
+    sentence states the question's proposition outright (see `verdict`)."""
+    items = [Item(f"{_sentence(p.sentence)} [{p.n}]" + _end(p.sentence)) for p in shown]
+    return (verdict(question.text, shown) if question.shape == "yesno" else ""), items
+
+
+def in_time_order(items: Sequence[tuple[Item, Claim]], passages: Mapping[int, Passage]) -> list[tuple[Item, Claim]]:
+    """A timeline: items in the order their cited articles were published (undated last; one article's
+    sentences in text order), each led by that date when the article has one."""
+    def cited(claim: Claim) -> Passage | None:
+        return passages.get(claim.markers[0]) if claim.markers else None
+
+    def when(claim: Claim) -> tuple[str, str, int]:
+        p = cited(claim)
+        return (p.chunk.date[:10] or "9999", p.chunk.doc_key, p.start) if p else ("9999", "", 0)
+
+    ordered = sorted(items, key=lambda ic: when(ic[1]))
+    return [(Item(i.text, _date(cited(c))), c) for i, c in ordered]
+
+
+def verdict(question: str, shown: Sequence[Passage]) -> str:
+    """"Yes." / "No." when a shown sentence holds every word of the question's proposition (qualifiers such as
+    "still" aside), "No." if it also holds a negation; "" (no verdict, the evidence alone) otherwise.
+
+    >>> from rag.records import Chunk
+    >>> c = Chunk(id="x", doc_key="x", source="x", title="", text="", start=0, end=0, index=0)
+    >>> verdict("Did Russia recognise the Taliban?", [Passage(1, "Russia recognised the Taliban in July.", c, 0, 1)])
+    'Yes.'
+    >>> verdict("Is the Taliban still banned?", [Passage(1, "The Taliban is no longer banned.", c, 0, 1)])
+    'No.'
+    >>> verdict("Is the Taliban still banned?", [Passage(1, "Moscow lifted its ban on the group.", c, 0, 1)])
+    ''
+    """
+    asked = {t for t in terms(question) if t not in _QUALIFIERS}
+    if not asked:
+        return ""
+    for p in shown:
+        if asked <= set(terms(p.sentence)):
+            return "No." if _NEGATIONS & set(words(p.sentence)) or "n't" in p.sentence else "Yes."
+    return ""
+
+
+def render(shape: str, lead: str, items: Sequence[Item]) -> str:
+    """Bullets for lists and timelines (a timeline's date first), else one paragraph; the verdict opens it."""
+    if shape in BULLETED:
+        lines = [f"- {i.lead}: {i.text}" if i.lead else f"- {i.text}" for i in items]
+        return "\n".join(([lead] if lead else []) + lines)
+    return " ".join(([lead] if lead else []) + [i.text for i in items])
+
+
+def parse_written(text: str, shape: str) -> tuple[str, list[Item]]:
+    """A model's reply -> (verdict, items): one item per bullet line or sentence, bullets and a leading verdict
+    stripped (the verdict is kept only for yes/no questions)."""
+    lead = ""
+    m = _VERDICT.match(text)
+    if m and shape == "yesno":
+        word = m.group(1).lower()
+        lead = "Yes." if word == "yes" else "No." if word == "no" else VERDICTS[2]
+        text = text[m.end():]
+    items: list[Item] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip()
+        if not line:
+            continue
+        items += [Item(c.text) for c in split_claims(line)]
+    return lead, items
+
+
+def markers(item: Item) -> tuple[int, ...]:
+    return tuple(int(n) for g in MARKER.findall(item.text) for n in re.split(r"\s*,\s*", g))
+
+
+def _sentence(text: str) -> str:
+    """The sentence on one line, its final stop removed (the marker goes before it)."""
+    return " ".join(text.split()).rstrip(".!?").rstrip()
+
+
+def _end(text: str) -> str:
+    stripped = text.rstrip()
+    return stripped[-1] if stripped[-1:] in ".!?" else "."
+
+
+def _date(p: Passage | None) -> str:
+    """The cited article's publish date, or no lead at all when nobody stated it."""
+    return p.chunk.date[:10] if p is not None and p.chunk.date else ""
