@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--model", metavar="NAME|PATH",
                    help="a preset from `rag models` or a GGUF file (default: gemma-270m, the packaged Gemma 3 270M)")
     g.add_argument("--embedder", help="a sentence-transformers folder (default: packaged all-MiniLM-L6-v2)")
+    g.add_argument("--llm-url", metavar="URL",
+                   help="read with an OpenAI-compatible LLM server at URL instead of a local GGUF (RAG_LLM_URL)")
     g.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
     p = argparse.ArgumentParser(prog="rag", description="Ask questions about a folder of news articles, offline.")
@@ -62,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("models", parents=[common], help="list the model presets: installed, size, speed, install")
     s.add_argument("--json", action="store_true", help="print the list as JSON")
 
+    s = sub.add_parser("serve", parents=[common],
+                       help="an OpenAI-compatible HTTP endpoint with citations (POST /v1/chat/completions)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
     s = sub.add_parser("calibrate", parents=[common],
                        help="choose the abstention threshold on a QA file and save it")
     s.add_argument("qa_file", nargs="?", help="JSONL QA file (default: the committed dev set)")
@@ -69,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    keys = ("index_dir", "chroma_host", "chroma_port", "collection", "model", "embedder")
+    keys = ("index_dir", "chroma_host", "chroma_port", "collection", "model", "embedder", "llm_url")
     return Settings.from_env(**{k: getattr(args, k, None) for k in keys})
 
 
@@ -104,6 +111,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "models":
         return _models(settings_from(args), args.json)
+    if args.command == "serve":
+        from app.openai_api import serve  # the HTTP face lives beside the Gradio app (app/), over the same RAG
+
+        return serve(settings_from(args), host=args.host, port=args.port)
     rag = RAG(settings_from(args))
     if args.command == "ingest":
         return _ingest(rag, args.paths, args.json)

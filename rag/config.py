@@ -41,6 +41,12 @@ class Settings:
     embedder: str = ""  # a sentence-transformers folder; empty = the packaged all-MiniLM-L6-v2
     n_threads: int = field(default_factory=lambda: os.cpu_count() or 2)  # all cores: decode is CPU-bound
     n_ctx: int = 2048  # prompt budget below fits well inside; larger contexts only cost RAM and prefill
+    # The reader on an OpenAI-compatible LLM server (llama.cpp's server, vLLM, Ollama) instead of a GGUF in this
+    # process; empty = local. n_ctx above must not exceed the server's context (the prompt budget uses it).
+    llm_url: str = ""  # e.g. http://127.0.0.1:8080 (with or without /v1)
+    llm_model: str = ""  # the server's model name; empty = the first one its GET /v1/models lists
+    llm_api_key: str = field(default="", repr=False)  # sent as `Authorization: Bearer KEY` when set; never printed
+    llm_timeout: float = 120.0  # seconds to wait for the server's next byte: a cold big model can prefill slowly
     # --- chunking
     # ~700 chars is ~150 MiniLM word pieces: under its 256-piece cut-off (nothing truncated) and close
     # to the <=128-token texts it was trained on, while holding 3-6 news sentences of context.
@@ -66,6 +72,10 @@ class Settings:
     # --- input limits
     max_question_chars: int = 2000  # a question longer than a page is a paste error, not a question
     max_file_bytes: int = 5_000_000  # a news article is < 200 kB; larger files are dumps, not articles
+    # --- `rag serve` (the OpenAI-compatible endpoint)
+    api_key: str = field(default="", repr=False)  # set (RAG_API_KEY): all routes but /health want `Bearer KEY`
+    serve_queue: int = 8  # requests that may wait for the single model; more get 429 (a burst cannot exhaust RAM)
+    serve_max_body: int = 1_000_000  # bytes; a chat request is a few kB, a larger body is a mistake or an attack
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given non-None values replaced (how arguments and CLI flags win)."""

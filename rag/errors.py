@@ -27,3 +27,7 @@ class StoreUnavailable(RagError):
 
 class IngestBusy(RagError):
     """Another ingest into the same index is running."""
+
+
+class LLMUnavailable(RagError):
+    """The remote LLM server (RAG_LLM_URL) is down, refuses the request or answers too slowly."""

@@ -83,8 +83,13 @@ class RAG:
             self._generator = generator
         return self._generator
 
-    def _open_generator(self) -> LlamaGenerator:
+    def _open_generator(self) -> Generator:
         s = self.settings
+        if s.llm_url:  # the reader on an OpenAI-compatible server (RAG_LLM_URL / --llm-url): no GGUF loads here
+            from .models.remote import RemoteGenerator
+
+            return RemoteGenerator(s.llm_url, model=s.llm_model, api_key=s.llm_api_key, timeout=s.llm_timeout,
+                                   n_ctx=s.n_ctx)
         path = model_file(s.model or s.model_path, s.models_dir)
         return LlamaGenerator(path, n_ctx=s.n_ctx, n_threads=s.n_threads, name=self.model_name)
 
