@@ -11,6 +11,7 @@ themselves live in `answer_types` (one module for the gate, the reader and the s
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -43,9 +44,28 @@ def names_missing(question: str, texts: Sequence[str]) -> list[str]:
     missing = []
     for name in proper_names(question):
         key = " ".join(terms(name))
-        if key and not any(f" {key} " in r for r in runs):
+        if key and not any(f" {key} " in r for r in runs) and not _acronym_in(name, texts):
             missing.append(name)
     return missing
+
+
+def _acronym_in(name: str, texts: Sequence[str]) -> bool:
+    """"US" / "U.S." / "UN" stand for a run of capitalised words ("United States") or the dotted form.
+
+    >>> _acronym_in("US", ["The United States froze assets."]), _acronym_in("UN", ["The U.N. met."])
+    (True, True)
+    """
+    letters = name.replace(".", "")
+    if not (letters.isupper() and letters.isalpha() and 2 <= len(letters) <= 5):
+        return False
+    for text in texts:
+        if re.search(r"\b" + r"\.?".join(letters) + r"\b\.?", text):
+            return True
+        initials = "".join(w[0] if w[0].isupper() else " " for w in re.findall(r"[A-Za-z]+", text)
+                           if w not in ("of", "the", "and"))
+        if any(letters in run for run in initials.split()):  # inside a run of capitalised words
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,8 @@ True
 ('lavrov',)
 >>> [c.markers for c in split_claims("Paris [1]. It is big [2][3]. Old. [4]")]
 [(1,), (2, 3), (4,)]
+>>> [c.text for c in split_claims("- Aid was sent [1].\\n- 2023-01-05: talks began [2].")]
+['Aid was sent [1].', 'talks began [2].']
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _NUMBER_WORDS = {
     "fourth": "4", "fifth": "5",
 }
 _CLAIM_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_LINE_LEAD = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(?:(?:\d{4}-\d\d-\d\d|undated):\s+)?")
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 
 # Share of a claim's content words that must appear in its cited passages (names/numbers must all appear).
@@ -112,7 +115,10 @@ def split_claims(answer: str) -> list[Claim]:
     out = []
     # "One. [1] Two. [2]": a marker right after a full stop belongs to that sentence -> "One [1]. Two [2]."
     text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", answer.strip())
-    for piece in _CLAIM_END.split(text):
+    # Each line is a claim of its own (a list's bullets, a timeline's dated lines); the bullet and the date lead
+    # are the answer's layout, not part of what its passage must say.
+    pieces = [p for line in text.splitlines() for p in _CLAIM_END.split(_LINE_LEAD.sub("", line))]
+    for piece in pieces:
         piece = piece.strip()
         if not piece:
             continue

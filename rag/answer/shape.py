@@ -44,7 +44,7 @@ _SUMMARY = re.compile(
     r"|^what (?:came|has come|will come) (?:out )?of\b|^what(?:'s| is) the (?:\w+ )?(?:picture|background|context)\b"
     r"|^what(?:'s| is| was| has been) (?:going on|happening|the latest|the story|new)\b"
     r"|^what (?:has |had )?happened\b|^tell me (?:about|more)\b|^(?:any|what) (?:more|else) (?:on|about)\b"
-    r"|^what do (?:the|these) (?:articles|reports|sources|stories) say\b"
+    r"|^what do (?:the|these) (?:articles|reports|sources|stories) say\b|^what do (?:we|you) know about\b"
     r"|^what (?:is|was) (?:known|reported) about\b")
 _HOW = re.compile(
     r"^how (?:\w+ly )?(?:did|do|does|has|have|had|is|are|was|were|will|would|could|can|might|should)\b"
@@ -73,7 +73,14 @@ def unwrap(question: str) -> str:
 
 
 def shape_of(question: str) -> str:
-    """One of SHAPES (see the module docstring)."""
+    """One of SHAPES (see the module docstring). Of several sentences, the question is the last one that asks
+    ("Phil saw his shadow. Is his forecast reliable?").
+
+    >>> shape_of("The bank raised rates. Why did it do that?")
+    'why'
+    """
+    asked = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(question.split())) if s.strip()]
+    question = next((s for s in reversed(asked) if s.endswith("?")), question) if len(asked) > 1 else question
     q = unwrap(question)
     if not q:
         return FACTOID

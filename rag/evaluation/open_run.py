@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from ..answer.grounding import MARKER
 from ..errors import RagError
 from . import metrics as m
-from .open_set import OpenItem, answer_sentences, load, score
+from .open_set import OpenItem, load, score
 
 # Targets of issue 21 (default model / qwen2.5-coder-1.5b), shown beside the figures.
 TARGETS = {"recall": 0.55, "support": 0.90, "declined": 0.80, "words": 150}
@@ -54,7 +54,9 @@ def ask_one(rag: Any, item: OpenItem) -> dict[str, Any]:
         row.update(error=str(exc), scores={"declined": False})
         return row
     quotes = {c.n: c.quote for c in answer.citations}
-    _, sentences = answer_sentences(answer.text, item.kind) if not answer.abstained else ("", [])
+    # The answer's own sentences (its kept claims: what the text shows, as the product segmented it); the scorer
+    # checks each again against the sentence it cites. Re-splitting the text would cut quotes at "No. 1" or "St.".
+    sentences = [c.text for c in answer.claims if c.supported] if not answer.abstained else []
     clean = [" ".join(MARKER.sub(" ", s).split()) for s in sentences]
     vectors = rag.embedder.embed(clean + [k.point for k in item.key_points]) if clean or item.key_points else []
     row.update(answer=answer.text, abstained=answer.abstained, shape=answer.kind, mode=answer.mode,
@@ -63,7 +65,8 @@ def ask_one(rag: Any, item: OpenItem) -> dict[str, Any]:
                           for c in answer.citations],
                cites_source=any(c.source in item.sources or c.url in item.sources for c in answer.citations),
                timings={"first_token_s": answer.timings.first_token_s, "total_s": answer.timings.total_s},
-               scores=score(item, answer.text, answer.abstained, quotes, vectors[:len(clean)], vectors[len(clean):]))
+               scores=score(item, answer.text, answer.abstained, quotes, vectors[:len(clean)], vectors[len(clean):],
+                            sentences=sentences))
     return row
 
 

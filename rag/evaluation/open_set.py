@@ -125,9 +125,12 @@ def answer_sentences(answer: str, kind: str) -> tuple[str, list[str]]:
 
 
 def score(item: OpenItem, answer_text: str, abstained: bool, quotes: dict[int, str],
-          sentence_vectors: Sequence[Sequence[float]], point_vectors: Sequence[Sequence[float]]) -> dict[str, Any]:
-    """Per-question scores (see the module docstring and README "Open answers")."""
-    verdict, sentences = answer_sentences(answer_text, item.kind) if not abstained else ("", [])
+          sentence_vectors: Sequence[Sequence[float]], point_vectors: Sequence[Sequence[float]],
+          sentences: Sequence[str] | None = None) -> dict[str, Any]:
+    """Per-question scores (see the module docstring and README "Open answers"). `sentences`: the answer's
+    sentences as the product made them (default: split from the text)."""
+    verdict, split = answer_sentences(answer_text, item.kind) if not abstained else ("", [])
+    sentences = list(split if sentences is None else sentences)
     cited = [bool(MARKER.search(s)) for s in sentences]
     supported = [check_claim(s, tuple(int(n) for g in MARKER.findall(s) for n in re.split(r"\s*,\s*", g)),
                              quotes).supported for s in sentences]
