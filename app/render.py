@@ -120,7 +120,7 @@ def answer_html(answer: Answer) -> str:
         closest = f'<ul class="closest">{items}</ul>' if items else ""
         return (f'<div class="abstain"><div class="abstain-label">Not in the articles</div>'
                 f'{esc(answer.text)}{closest}</div>')
-    parts = [answer_text_html(answer)]
+    parts = [answer_text_html(answer), mode_html(answer)]
     n = len(answer.citations)
     sources = f"{n} source{'s' if n != 1 else ''}"
     if answer.flagged:
@@ -147,20 +147,92 @@ def _origin(c: Citation) -> str:
 
 
 def answer_text_html(answer: Answer) -> str:
-    """The answer text; when the reader copied a short span, that span leads in bold and the sentence it was
-    copied from (which the library appends so the answer can be checked) follows, quieter.
+    """The answer text. An open answer (summary, why, list, timeline ...) as paragraphs and bullets (see
+    `blocks_html`). A factoid: when the reader copied a short span, that span leads in bold and the sentence it
+    was copied from (which the library appends so the answer can be checked) follows, quieter.
 
     >>> from rag import Answer
     >>> html = answer_text_html(Answer("q", "Zhirnov — “Zhirnov met <b>.” [1]", False, short="Zhirnov"))
     >>> '<strong class="answer-short">Zhirnov</strong><span class="answer-rest"> — “Zhirnov met &lt;b&gt;.”' in html
     True
     """
+    if is_open(answer):  # its `short` (a copied phrase, when there is one) is for evaluation: the text answers
+        return f'<div class="answer-text answer-open">{blocks_html(answer.text)}</div>'
     short = (getattr(answer, "short", "") or "").strip()
     if short and answer.text.startswith(short) and len(short) < len(answer.text):
         rest = answer.text[len(short):]
         return (f'<div class="answer-text"><strong class="answer-short">{text_html(short)}</strong>'
                 f'<span class="answer-rest">{text_html(rest)}</span></div>')
     return f'<div class="answer-text">{text_html(answer.text)}</div>'
+
+
+def is_open(answer: Answer) -> bool:
+    """An answer to an open question (several cited sentences), not a factoid's short answer."""
+    return (getattr(answer, "kind", "factoid") or "factoid") != "factoid"
+
+
+_BULLET = re.compile(r"^\s*[-•*]\s+")  # "- sentence [n]." as the library writes list and timeline lines
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2}):\s+")  # a timeline line's leading publish date
+_VERDICT = re.compile(r"^(Yes\.|No\.|The articles don't say\.)(?=\s|$)")  # a yes/no answer's opening verdict
+
+
+def blocks_html(text: str) -> str:
+    """An open answer's text as HTML: a run of "- " lines becomes a bullet list (a timeline line's date set
+    apart), every other line a paragraph, and a yes/no verdict opening the answer leads in bold. Each piece is
+    escaped before any markup is added; [n] markers become badges.
+
+    >>> blocks_html("No. Moscow lifted <b>the ban</b>.")
+    '<p><strong class="answer-verdict">No.</strong> Moscow lifted &lt;b&gt;the ban&lt;/b&gt;.</p>'
+    >>> html = blocks_html("- 2024-07-03: Talks began.\\n- Aid grew.")
+    >>> html.startswith('<ul class="answer-list"><li>'), html.count("<li>"), html.endswith("Aid grew.</li></ul>")
+    (True, 2, True)
+    >>> '<span class="answer-date" title="2024-07-03">3 Jul 2024</span> Talks began.' in html
+    True
+    """
+    out: list[str] = []
+    items: list[str] = []
+
+    def close_list() -> None:
+        if items:
+            out.append(f'<ul class="answer-list">{"".join(items)}</ul>')
+            items.clear()
+
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            close_list()
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            line = line[bullet.end():]
+            dated = _DATED.match(line)
+            date_html = ""
+            if dated:
+                iso = dated.group(1)
+                date_html = f'<span class="answer-date" title="{esc(iso)}">{esc(day_label(iso))}</span> '
+                line = line[dated.end():]
+            items.append(f"<li>{date_html}{text_html(line)}</li>")
+            continue
+        close_list()
+        verdict = _VERDICT.match(line) if not out else None  # only the answer's first words are a verdict
+        if verdict:
+            lead, line = f'<strong class="answer-verdict">{esc(verdict.group(1))}</strong>', line[verdict.end():]
+            out.append(f"<p>{lead}{text_html(line)}</p>")
+        else:
+            out.append(f"<p>{text_html(line)}</p>")
+    close_list()
+    return "".join(out)
+
+
+MODE_LABELS = {"quoted": "Quoted from the articles", "written": "Written by the model from the articles"}
+
+
+def mode_html(answer: Answer) -> str:
+    """The small label under an open answer saying how it was made ("" for factoids and unknown modes)."""
+    label = MODE_LABELS.get(getattr(answer, "mode", "") or "")
+    if not is_open(answer) or not label:
+        return ""
+    return f'<div class="answer-mode mode-{esc(answer.mode)}">{esc(label)}</div>'
 
 
 def flagged_html(claims: Sequence[Claim]) -> str:

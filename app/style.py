@@ -38,6 +38,16 @@ footer { opacity: .7; }
 @keyframes blink { to { visibility: hidden; } }
 .answer-short { font-weight: 600; font-size: 1.08em; }
 .answer-rest { color: var(--body-text-color-subdued); }
+/* open answers (summary, why, list, timeline ...): paragraphs and bullets, the verdict and how it was made */
+.answer-open p { margin: 0 0 6px; }
+.answer-open p:last-child { margin-bottom: 0; }
+#chat .answer-open ul.answer-list { margin: 2px 0 0; padding-left: 20px; list-style: disc outside; }
+#chat .answer-open ul.answer-list li { margin: 4px 0; padding-left: 2px; }
+.answer-verdict { font-weight: 700; font-size: 1.05em; }
+.answer-date { font-weight: 700; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.answer-mode { display: inline-block; margin-top: 8px; padding: 1px 9px; border-radius: 999px; font-size: .76rem;
+  border: 1px solid #cbd5e1; background: var(--background-fill-secondary); color: #475569; }
+.answer-mode.mode-written { border-color: #c4b5fd; color: #6d28d9; }
 .answer-meta { margin-top: 6px; font-size: .78rem; color: var(--body-text-color-subdued); }
 .answer-meta.ok { color: #15803d; }
 .msg-pending { color: var(--body-text-color-subdued); font-style: italic; }

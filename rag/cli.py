@@ -126,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
             print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         else:
             print(answer.text)
-            print(format_sources(answer))
+            print(format_tail(answer))
         return 0
     if args.command == "chat":
         return _chat(rag, top_k=args.top_k, temperature=args.temperature, **_scope(args))
@@ -200,6 +200,24 @@ def _ingest(rag: Any, paths: list[str], as_json: bool = False) -> int:
     return 0
 
 
+# How an open answer was made, said under it (the app's label says the same).
+MODE_LABELS = {"quoted": "Quoted from the articles", "written": "Written by the model from the articles"}
+
+
+def mode_line(answer: Answer) -> str:
+    """"(Quoted from the articles)" / "(Written by the model from the articles)" under an open answer; "" under
+    a factoid or an abstention."""
+    label = MODE_LABELS.get(answer.mode)
+    if answer.kind == "factoid" or answer.abstained or not label:
+        return ""
+    return f"({label})"
+
+
+def format_tail(answer: Answer) -> str:
+    """What follows an answer's text: the mode line (open answers), then the sources."""
+    return "\n".join(x for x in (mode_line(answer), format_sources(answer)) if x)
+
+
 def format_sources(answer: Answer) -> str:
     cites: list[Citation] = answer.closest if answer.abstained else answer.citations
     lines = []
@@ -239,7 +257,7 @@ def _chat(rag: Any, **options: Any) -> int:
                     print(final[len(streamed.strip()):], flush=True)
                 else:
                     print(("\n" if streamed else "") + final)
-                print(format_sources(item))
+                print(format_tail(item))
                 history += [{"role": "user", "content": question}, {"role": "assistant", "content": final}]
         except RagError as exc:
             print(f"\nerror: {exc}")

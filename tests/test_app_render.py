@@ -238,3 +238,80 @@ def test_dated_corpus_from_the_library_renders_newest_first_with_its_group(setti
     html = render.corpus_html(rag.articles())
     assert re.findall(r'<tr data-date="([^"]*)"', html) == ["2023-03-09", "2023-03-08", "2023-01-12"]
     assert html.count("2 copies") == 1 and html.count("same story as") == 1
+
+
+# ---------------------------------------------------------------------------------------------- open answers
+def open_answer(text: str, kind: str = "list", mode: str = "quoted", n: int = 2) -> Answer:
+    cites = [Citation(n=i, source=f"{i}.txt", title=f"T{i}", text=f"Passage {i}.", quote=f"Passage {i}.",
+                      quote_end=10, chunk_id=f"c{i}") for i in range(1, n + 1)]
+    return Answer("q", text, False, citations=cites, kind=kind, mode=mode)
+
+
+def test_a_bullet_answer_is_a_list_of_escaped_items_with_their_badges():
+    answer = open_answer(f"- Aid was promised {SCRIPT} [1].\n- Trade <b>grew</b> [2].\n- Both sides met [1, 2].",
+                         n=2)
+    html = render.answer_html(answer)
+    assert_inert(html)
+    items = re.findall(r"<li>(.*?)</li>", html)
+    assert len(items) == 3 and html.count('<ul class="answer-list">') == 1 and "<br>" not in html
+    assert items[0] == 'Aid was promised &lt;script&gt;alert(1)&lt;/script&gt; ' \
+                       '<span class="cite" title="Source 1">[1]</span>.'
+    assert items[1].startswith("Trade &lt;b&gt;grew&lt;/b&gt; ") and ">[2]</span>." in items[1]
+    assert '<span class="cite" title="Source 1, 2">[1, 2]</span>' in items[2]
+    assert not any(i.startswith("- ") for i in items)  # the bullet is the list's, not the text's
+
+
+def test_a_timeline_line_shows_its_date_and_a_paragraph_answer_stays_one_paragraph():
+    html = render.answer_html(open_answer("- 2023-01-05: Talks began [1].\n- 2023-03-09: Credentials <i>x</i> [2].",
+                                          kind="timeline"))
+    assert_inert(html)
+    assert '<li><span class="answer-date" title="2023-01-05">5 Jan 2023</span> Talks began ' in html
+    assert "9 Mar 2023</span> Credentials &lt;i&gt;x&lt;/i&gt;" in html
+    para = render.answer_html(open_answer("Moscow sought trade [1]. It also wanted security [2].", kind="why"))
+    assert para.count("<p>") == 1 and "<ul" not in para and para.count('class="cite"') == 2
+
+
+def test_a_yes_no_verdict_leads_in_bold_and_only_at_the_start():
+    html = render.answer_html(open_answer("No. Russia removed the group from its list [1]. No. [2]", kind="yesno"))
+    assert html.count("answer-verdict") == 1
+    assert '<p><strong class="answer-verdict">No.</strong> Russia removed' in html
+    says = render.answer_html(open_answer("The articles don't say. Moscow spoke of trade [1].", kind="yesno"))
+    assert "<strong class=\"answer-verdict\">The articles don&#x27;t say.</strong>" in says
+
+
+def test_the_mode_label_says_how_an_open_answer_was_made_and_factoids_are_unchanged():
+    quoted = render.answer_html(open_answer("Moscow sought trade [1].", kind="summary", mode="quoted"))
+    written = render.answer_html(open_answer("Moscow sought trade [1].", kind="summary", mode="written"))
+    assert '<div class="answer-mode mode-quoted">Quoted from the articles</div>' in quoted
+    assert '<div class="answer-mode mode-written">Written by the model from the articles</div>' in written
+    factoid = Answer("q", "Zhirnov — “Zhirnov met him.” [1]", False, short="Zhirnov",
+                     citations=open_answer("", n=1).citations)
+    html = render.answer_html(factoid)
+    assert "answer-mode" not in html and '<strong class="answer-short">Zhirnov</strong>' in html
+    assert html == render.answer_html(Answer(**{**factoid.__dict__}))  # factoid defaults: kind factoid, quoted
+    abstained = Answer("q", "The articles don't say.", True, kind="why", mode="quoted")
+    assert "answer-mode" not in render.answer_html(abstained)
+
+
+def test_open_answers_from_the_pipeline_render_every_sentence_and_every_cited_passage(settings, fake_embedder,
+                                                                                        fake_rag):
+    rag = rag_with(settings, fake_embedder)
+    answer = rag.ask("What kinds of cooperation did Russia and the Taliban discuss?")
+    assert answer.kind == "list" and answer.mode == "quoted" and not answer.abstained
+    html = render.answer_html(answer)
+    assert_inert(html)
+    assert html.count("<li>") == len(answer.text.splitlines()) == len(answer.sentences)
+    assert "Quoted from the articles" in html
+    shown = {int(n) for n in re.findall(r'class="cite" title="Source (\d+)"', html)}
+    assert shown == {c.n for c in answer.citations}
+    panel = render.sources_html(Turn("q", answer=answer))
+    carded = {int(n) for group in re.findall(r'data-n="([^"]*)"', panel) for n in group.split(",")}
+    assert carded == {c.n for c in answer.citations} and len(carded) >= 2
+    assert panel.count("<mark>") == len(answer.citations)
+
+    reply = "Russia recognised the Taliban government [1]. Moscow also sent troops to Kabul [2]."
+    written = rag_with(settings, fake_embedder, reply, chat=True).ask(
+        "Why did Russia decide to recognise the Taliban government?")
+    html = render.answer_html(written)
+    assert written.mode == "written" and "Written by the model from the articles" in html
+    assert "<p>" in html and "Removed: not supported" in html and "troops" in html

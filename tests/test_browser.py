@@ -256,6 +256,30 @@ def test_abstention_lists_the_closest_passages_and_the_tall_panel_scrolls_instea
 
 
 @pytest.mark.browser
+def test_an_open_list_question_renders_bullets_with_badges_the_mode_and_every_cited_passage(page):
+    page.ask("What kinds of cooperation did Russia and the Taliban discuss?")
+    page.wait_answer()
+    bot = page.page.locator('#chat [data-testid="bot"]').first
+    items = bot.locator("ul.answer-list > li")
+    assert items.count() >= 2
+    cited: set[str] = set()
+    for i in range(items.count()):
+        item = items.nth(i)
+        text = item.inner_text().strip()
+        assert not text.startswith("-") and item.locator(".cite").count() >= 1, text  # a real list item
+        cited |= {b.strip("[]") for b in item.locator(".cite").all_inner_texts()}
+    style = bot.locator("ul.answer-list").evaluate("e => getComputedStyle(e).listStyleType")
+    assert style == "disc", style  # shown as bullets, not as lines of text
+    assert bot.locator(".answer-mode").inner_text() == "Quoted from the articles"  # the default base model
+    page.page.locator("#sources .src-card").first.wait_for(state="visible")
+    carded = page.page.eval_on_selector_all("#sources .src-card", "cs => cs.flatMap(c => c.dataset.n.split(','))")
+    assert set(carded) == cited  # every cited passage has its card, and nothing else does
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "open-list.png"), full_page=True)
+    assert not page.dialogs
+
+
+@pytest.mark.browser
 def test_example_question_from_the_corpus_is_asked_on_click(page):
     example = page.page.locator("#chat button.example, #chat .example").first
     example.wait_for(state="visible")
@@ -350,6 +374,45 @@ def test_docs_screenshot(page):
     page.page.mouse.move(0, 0)
     time.sleep(1)
     page.page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+
+
+OPEN_QUESTIONS = {  # one natural question of each open shape about the seed articles (docs/open-answers/)
+    "summary": "Summarize what happened between Russia and the Taliban.",
+    "why": "Why did Russia decide to recognize the Taliban government?",
+    "how": "How did the Taliban react to Russia's recognition?",
+    "list": "What areas of cooperation did Russia and the Taliban discuss?",
+    "yesno": "Is the Taliban still on Russia's list of terrorist organizations?",
+    "compare": "How does Russia's stance on the Taliban differ from that of Western countries?",
+    "timeline": "Give me a timeline of Russia's relations with the Taliban.",
+}
+SHOT_PREFIX = {"": "default", "gemma-270m": "default", "qwen2.5-coder-1.5b": "qwen1.5b",
+               "qwen2.5-coder-0.5b": "qwen0.5b"}
+GROWN_CHAT = """#chat { height: auto !important; max-height: none !important; }
+#chat .bubble-wrap, #chat [role=log] { height: auto !important; max-height: none !important;
+  overflow: visible !important; }"""  # the whole answer in the picture, not the chat's scrolled window
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.environ.get("UPDATE_DOCS_SCREENSHOT"), reason="set UPDATE_DOCS_SCREENSHOT=1 to refresh it")
+@pytest.mark.parametrize("kind", list(OPEN_QUESTIONS))
+def test_docs_open_answer_screenshots(browser, live_app, kind):
+    """docs/open-answers/<model>-<kind>.png: the chat column with one open answer (RAG_MODEL picks the model;
+    a chat preset's answer can take minutes on 2 cores)."""
+    p = Page(browser, live_app["url"])
+    p.page.set_viewport_size({"width": 1640, "height": 1000})  # the chat column at its widest (~700 px)
+    try:
+        p.ask(OPEN_QUESTIONS[kind])
+        p.page.wait_for_function(
+            """() => { const m = document.querySelector('#chat [data-testid="bot"]');
+                       return m && !m.querySelector('.cursor, .msg-pending'); }""", timeout=600_000)
+        p.page.add_style_tag(content=GROWN_CHAT)
+        p.page.mouse.move(0, 0)
+        time.sleep(1)
+        prefix = SHOT_PREFIX.get(os.environ.get("RAG_MODEL", ""), os.environ.get("RAG_MODEL", ""))
+        (ROOT / "docs" / "open-answers").mkdir(parents=True, exist_ok=True)
+        p.page.locator("#chat").screenshot(path=str(ROOT / "docs" / "open-answers" / f"{prefix}-{kind}.png"))
+    finally:
+        p.close()
 
 
 # ---------------------------------------------------------------------------------------------- filters
