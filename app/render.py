@@ -224,13 +224,10 @@ def blocks_html(text: str) -> str:
     return "".join(out)
 
 
-MODE_LABELS = {"quoted": "Quoted from the articles", "written": "Written by the model from the articles"}
-
-
 def mode_html(answer: Answer) -> str:
     """The small label under an open answer saying how it was made ("" for factoids and unknown modes)."""
-    label = MODE_LABELS.get(getattr(answer, "mode", "") or "")
-    if not is_open(answer) or not label:
+    label = answer.made
+    if not label:
         return ""
     return f'<div class="answer-mode mode-{esc(answer.mode)}">{esc(label)}</div>'
 

@@ -200,17 +200,10 @@ def _ingest(rag: Any, paths: list[str], as_json: bool = False) -> int:
     return 0
 
 
-# How an open answer was made, said under it (the app's label says the same).
-MODE_LABELS = {"quoted": "Quoted from the articles", "written": "Written by the model from the articles"}
-
-
 def mode_line(answer: Answer) -> str:
     """"(Quoted from the articles)" / "(Written by the model from the articles)" under an open answer; "" under
     a factoid or an abstention."""
-    label = MODE_LABELS.get(answer.mode)
-    if answer.kind == "factoid" or answer.abstained or not label:
-        return ""
-    return f"({label})"
+    return f"({answer.made})" if answer.made else ""
 
 
 def format_tail(answer: Answer) -> str:

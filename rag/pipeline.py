@@ -277,15 +277,10 @@ class RAG:
             return
 
         run = read(gen, question, shown, max_tokens=s.max_tokens, temperature=s.temperature)
-        pieces: list[str] = []
-        first: float | None = None
-        for piece in run.pieces:
-            if first is None:
-                first = time.perf_counter()
-            pieces.append(piece)
-            yield piece
-        raw = "".join(pieces).strip()
-        timing = (t0, t_retrieved, first)
+        relay = _Relay(run.pieces)
+        yield from relay
+        raw = relay.text
+        timing = (t0, t_retrieved, relay.first)
         base["reader_confidence"] = run.first_token_confidence
         base["mode"] = "quoted" if run.style == "extract" else "written"
         if run.style == "extract":
@@ -329,15 +324,10 @@ class RAG:
             return
         shown = budget.trim(picked, lambda ps: budget.prompt_tokens(open_prompt(q, ps), self._count_tokens)
                             + prompts.OPEN_MAX_TOKENS <= self._n_ctx(s))
-        pieces: list[str] = []
-        first: float | None = None
-        for piece in write(gen, q, shown, temperature=s.temperature):
-            if first is None:
-                first = time.perf_counter()
-            pieces.append(piece)
-            yield piece
-        raw = "".join(pieces).strip()
-        timing = (t0, t_retrieved, first)
+        relay = _Relay(write(gen, q, shown, temperature=s.temperature))
+        yield from relay
+        raw = relay.text
+        timing = (t0, t_retrieved, relay.first)
         if chat_output.declines(raw.split("\n")[0]) and not raw.lower().startswith("the articles don't say"):
             yield self._abstain(base, closest, *timing)
             return
@@ -449,6 +439,26 @@ class RAG:
     def _check_question(self, question: str) -> str:
         """The question cleaned (control characters, lone surrogates) or BadQuestion naming the fix."""
         return clean_question(question, self.settings.max_question_chars)
+
+
+class _Relay:
+    """Pass a reader's text pieces on as they come, keeping the whole text and when the first piece came."""
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self.pieces = pieces
+        self.parts: list[str] = []
+        self.first: float | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self.pieces:
+            if self.first is None:
+                self.first = time.perf_counter()
+            self.parts.append(piece)
+            yield piece
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts).strip()
 
 
 def scope(since: Any = None, until: Any = None, outlets: Any = None, as_of: Any = None) -> tuple[Filters, date | None]:

@@ -176,6 +176,15 @@ class Answer:
     mode: str = "quoted"
 
     @property
+    def made(self) -> str:
+        """How an open answer was made, in words for people ("Quoted from the articles"); "" for a factoid or a
+        decline (every face says the same)."""
+        if self.kind == "factoid" or self.abstained:
+            return ""
+        return {"quoted": "Quoted from the articles", "written": "Written by the model from the articles"}.get(
+            self.mode, "")
+
+    @property
     def sentences(self) -> list[tuple[str, list[Citation]]]:
         """Each kept answer sentence with the citations it carries (per-sentence citations)."""
         by_n = {c.n: c for c in self.citations}
