@@ -28,10 +28,12 @@ _WRAPPER = re.compile(
     r"i want to know |do you know |tell me,? (?=why|how|what|who|when|where|which|whether|if))?", re.I)
 _TIMELINE = re.compile(
     r"\btimeline\b|\bchronolog|\bin (?:chronological |what |the )?order\b|\bhistory of\b|\bsequence of events\b"
-    r"|\bstep by step\b|\bwhat led up to\b|\bhow (?:has|have|did) .{3,80}\b(?:evolved?|developed?|unfolded?)\b"
+    r"|\bstep by step\b|\bwhat led up to\b"
+    r"|\bhow (?:has|have|did) .{3,80}\b(?:evolve|develop|unfold|grow|grew|progress|escalate)(?:d|ed|s)?\b"
     r"|\bwhat (?:has )?happened (?:so far|since|over time)\b")
 _COMPARE = re.compile(
-    r"^compare\b|\bcompared? (?:to|with)\b|\bdifferences?\b|\bdiffer\b|\bsimilarit|\bversus\b|\bvs\.?\s"
+    r"^compare\b|\bcompared? (?:to|with)\b|\bdifferences?\b|\bdiffer\b|\bdifferent (?:from|than|to)\b"
+    r"|\bsimilarit|\bversus\b|\bvs\.?\s"
     r"|\bhow (?:do|does|did|are|is|were|was) .{3,80}\band\b.{3,80}\b(?:differ|compare|contrast)")
 _WHY = re.compile(
     r"^why\b|\bwhy (?:did|do|does|is|are|was|were|has|have|had|would|will|should|could)\b|^explain why\b"
@@ -62,14 +64,19 @@ _YESNO = re.compile(
 _HOW_FACTOID = re.compile(r"^how (?:many|much|long|old|far|often|big|large|high|soon|tall|fast)\b")
 
 
-def unwrap(question: str) -> str:
-    """The question without polite wrappers, lower case.
+# A clause before the question proper: "During the visit, did the UK agree ...?", "After the vote, why did ...?"
+_LEADING_CLAUSE = re.compile(r"^(?:during|after|before|since|following|in|on|at|with|given|despite|amid)\b[^,?]{2,80},\s*")
 
-    >>> unwrap("Okay, can you please summarize the talks?")
-    'summarize the talks?'
+
+def unwrap(question: str) -> str:
+    """The question without polite wrappers or a leading clause, lower case.
+
+    >>> unwrap("Okay, can you please summarize the talks?"), unwrap("During the visit, did the UK agree?")
+    ('summarize the talks?', 'did the uk agree?')
     """
     q = " ".join(question.split()).lower().replace("’", "'")
-    return _WRAPPER.sub("", q, count=1).strip()
+    q = _WRAPPER.sub("", q, count=1).strip()
+    return _LEADING_CLAUSE.sub("", q, count=1)
 
 
 def shape_of(question: str) -> str:
