@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .answer import answer_types, budget, chat_output, gate, open_answer, prompts, selection
 from .answer.citations import apply_mapping, citation, citations_for, find_source, renumber
-from .answer.grounding import check_answer, check_claim
+from .answer.grounding import check_answer
 from .answer.question import clean as clean_question
 from .answer.question import read as read_question
 from .answer.reader import build_prompt, chat_prefix, open_prompt, read, sentences_to_read, write
@@ -343,24 +343,11 @@ class RAG:
 
     def _finish_open(self, base: dict, q: Question, lead: str, items: list[open_answer.Item],
                      shown: Sequence[Passage], timing: tuple, mode: str) -> Answer | None:
-        """Check each item against the passage(s) it cites; None when none holds up or the answer only restates
-        the question. A timeline's items go in publication order, each led by its article's date."""
-        passages = {p.n: p.sentence for p in shown}
-        checked = []
-        for item in items:
-            marks = open_answer.markers(item)
-            claim = check_claim(item.text, marks, passages) if marks else \
-                Claim(text=item.text, markers=(), supported=False, support=0.0, missing=("no citation",))
-            checked.append((item, claim))
-        kept = [(i, c) for i, c in checked if c.supported]
-        flagged = [c for _, c in checked if not c.supported]
-        if not kept or gate.echoes_question(" ".join(c.text for _, c in kept), q.text):
+        """The checked open answer (open_answer.assemble) with its citations; None when nothing holds up."""
+        made = open_answer.assemble(q, lead, items, shown)
+        if made is None:
             return None
-        if q.shape == "timeline":
-            kept = open_answer.in_time_order(kept, {p.n: p for p in shown})
-        text, mapping = renumber(open_answer.render(q.shape, lead, [i for i, _ in kept]))
-        claims = [replace(c, text=apply_mapping(c.text, mapping), markers=tuple(mapping.get(m, m) for m in c.markers))
-                  for c in [c for _, c in kept] + flagged]
+        text, claims, mapping = made
         t0, t_ret, first = timing
         cites = [self._with_copies(c) for c in citations_for(mapping, shown)]
         return Answer(**base, text=text, abstained=False, citations=cites, claims=claims, mode=mode,

@@ -16,13 +16,15 @@ the article's metadata, not from the sentence).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from ..records import Claim, Passage, Question
 from ..search.passages import terms
 from ..text import words
-from .grounding import MARKER, split_claims
+from .citations import apply_mapping, renumber
+from .gate import echoes_question
+from .grounding import MARKER, check_claim, split_claims
 
 BULLETED = ("list", "timeline")
 VERDICTS = ("Yes.", "No.", "The articles don't say.")
@@ -46,6 +48,30 @@ def quoted(question: Question, shown: Sequence[Passage]) -> tuple[str, list[Item
     sentence states the question's proposition outright (see `verdict`)."""
     items = [Item(f"{_sentence(p.sentence)} [{p.n}]" + _end(p.sentence)) for p in shown]
     return (verdict(question.text, shown) if question.shape == "yesno" else ""), items
+
+
+def assemble(question: Question, lead: str, items: Sequence[Item],
+             shown: Sequence[Passage]) -> tuple[str, list[Claim], dict[int, int]] | None:
+    """Check each item alone against the passage(s) it cites, keep those that hold, order a timeline, render
+    the text and number its markers 1..k. Returns (text, claims kept then struck, {old marker: new}), or None when
+    nothing holds up or what holds only restates the question."""
+    passages = {p.n: p.sentence for p in shown}
+    checked = []
+    for item in items:
+        marks = markers(item)
+        claim = check_claim(item.text, marks, passages) if marks else \
+            Claim(text=item.text, markers=(), supported=False, support=0.0, missing=("no citation",))
+        checked.append((item, claim))
+    kept = [(i, c) for i, c in checked if c.supported]
+    struck = [c for _, c in checked if not c.supported]
+    if not kept or echoes_question(" ".join(c.text for _, c in kept), question.text):
+        return None
+    if question.shape == "timeline":
+        kept = in_time_order(kept, {p.n: p for p in shown})
+    text, mapping = renumber(render(question.shape, lead, [i for i, _ in kept]))
+    claims = [replace(c, text=apply_mapping(c.text, mapping), markers=tuple(mapping.get(m, m) for m in c.markers))
+              for c in [c for _, c in kept] + struck]
+    return text, claims, mapping
 
 
 def in_time_order(items: Sequence[tuple[Item, Claim]], passages: Mapping[int, Passage]) -> list[tuple[Item, Claim]]:

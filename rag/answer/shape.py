@@ -65,7 +65,8 @@ _HOW_FACTOID = re.compile(r"^how (?:many|much|long|old|far|often|big|large|high|
 
 
 # A clause before the question proper: "During the visit, did the UK agree ...?", "After the vote, why did ...?"
-_LEADING_CLAUSE = re.compile(r"^(?:during|after|before|since|following|in|on|at|with|given|despite|amid)\b[^,?]{2,80},\s*")
+_LEADING_CLAUSE = re.compile(
+    r"^(?:during|after|before|since|following|in|on|at|with|given|despite|amid)\b[^,?]{2,80},\s*")
 
 
 def unwrap(question: str) -> str:
