@@ -59,6 +59,10 @@ class Settings:
     # (stemmed BM25, as-of prior) for a retrieval p95 of 0.08 s; 150 gave 0.493 at a higher p95.
     candidates: int = 100
     rrf_k: int = 60  # the constant from Cormack et al. (2009); damps the head of each ranking
+    # Re-rank the first rerank_depth fused hits with a second embedder ("mpnet": all-mpnet-base-v2, its part
+    # wheels installed; rag/search/rerank.py). Off: chosen on RealTime QA tune weeks, see the README's note.
+    rerank: str = ""
+    rerank_depth: int = 20
     # --- reader
     # Sentences shown to the reader; 0 = chosen from the model (reader.sentences_to_read): 1 for a base model
     # read with the few-shot copy prompt, 3 for a model with a chat template.

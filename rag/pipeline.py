@@ -33,6 +33,7 @@ from .search import passages as psg
 from .search.dates import DateWindow, parse_user_date, time_window
 from .search.followup import normalise_history, rewrite
 from .search.lexical import LexicalCache
+from .search.rerank import load_reranker
 from .search.retrieval import Retriever
 from .store import ChromaStore
 
@@ -109,8 +110,9 @@ class RAG:
     def retriever(self) -> Retriever:
         if self._retriever is None:
             lexical = LexicalCache(self.store(), self._cache_dir("lexical"))
-            self._retriever = Retriever(self.store(), self.embedder, lexical, candidates=self.settings.candidates,
-                                        rrf_k=self.settings.rrf_k)
+            s = self.settings
+            self._retriever = Retriever(self.store(), self.embedder, lexical, candidates=s.candidates, rrf_k=s.rrf_k,
+                                        reranker=load_reranker(s.rerank, s.models_dir, s.rerank_depth))
         return self._retriever
 
     def _cache_dir(self, what: str) -> Path:

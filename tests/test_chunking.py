@@ -38,3 +38,18 @@ def test_ids_are_stable_and_change_with_content():
     a = [c.id for c in chunk_document(doc("One two. Three four."))]
     assert a == [c.id for c in chunk_document(doc("One two. Three four."))]
     assert a != [c.id for c in chunk_document(doc("One two. Three four.", h="other"))]
+
+
+def test_without_overlap_every_sentence_is_embedded_exactly_once():
+    sentences = [f"The ferry to island {i} left {'late' if i % 3 else 'on time'} on Tuesday." for i in range(25)]
+    d = doc(" ".join(sentences) + " A closing line.")
+    chunks = chunk_document(d, max_chars=160, overlap=0)
+    assert len(chunks) > 3
+    for a, b in zip(chunks, chunks[1:]):
+        assert a.end < b.start  # windows side by side: no character is in two chunks
+        assert d.text[a.end:b.start].strip() == ""  # and nothing between them is lost
+    assert (chunks[0].start, chunks[-1].end) == (0, len(d.text))
+    embedded = sum(len(c.text) for c in chunks)
+    assert embedded == len(d.text) - sum(b.start - a.end for a, b in zip(chunks, chunks[1:]))
+    with_overlap = sum(len(c.text) for c in chunk_document(d, max_chars=160, overlap=1))
+    assert with_overlap > embedded * 1.2  # what overlap costs: the same text embedded twice

@@ -72,6 +72,36 @@ def test_run_on_tiny_benchmark_then_reuse_the_index(bench, tmp_path, fake_rag, f
         assert p.stat().st_size > 0
     text = table(summary2)
     assert "0.590 GPT-3 + search" in text and "multiple-choice accuracy" in text
+    # the protocol's split: the one question (week 20230106) is a tune-week question, none is a report one
+    assert row["week"] == "20230106" and row["split"] == "tune"
+    splits = summary2["splits"]
+    assert (splits["tune"]["questions"], splits["report"]["questions"], splits["all"]["questions"]) == (1, 0, 1)
+    assert splits["tune"]["mc_accuracy"] == 1.0 and splits["report"]["mc_accuracy"] is None
+    assert "tune (1)" in text and "report (0)" in text
+    assert "report (0)" in (out / "report.md").read_text()
+    assert json.loads((out / "summary.json").read_text())["splits"]["tune"]["answer_in_topk_chunks"] == 1.0
+
+
+def test_weeks_split_into_tune_and_report_by_date_only():
+    from rag.evaluation.rtqa import REPORT_WEEKS, TUNE_WEEKS, split_of
+    from rag.evaluation.rtqa_run import split_figures
+
+    assert not set(TUNE_WEEKS) & set(REPORT_WEEKS) and max(TUNE_WEEKS) < min(REPORT_WEEKS)
+    assert [split_of(i) for i in ("20230113_7", "20230210", "20230224_0", "20221230_1", "")] == \
+        ["tune", "tune", "report", "", ""]
+    rows = [{"id": "20230120_1", "answer_in_chunks": True, "answer_contains": True, "abstained": False,
+             "answer_contains_other": False, "mc_credit": 1.0},
+            {"id": "20230127_2", "answer_in_chunks": False, "answer_contains": False, "abstained": True,
+             "answer_contains_other": False, "mc_credit": 0.25},
+            {"id": "20230303_9", "answer_in_chunks": True, "answer_contains": False, "abstained": False,
+             "answer_contains_other": True, "mc_credit": 0.0},
+            {"id": "20240105_0", "answer_in_chunks": True, "answer_contains": True, "abstained": False,
+             "answer_contains_other": False, "mc_credit": 1.0}]  # a week of neither split counts in "all" only
+    f = split_figures(rows)
+    assert [f[s]["questions"] for s in ("tune", "report", "all")] == [2, 1, 4]
+    assert f["tune"]["answer_in_topk_chunks"] == 0.5 and f["tune"]["mc_accuracy"] == 0.625
+    assert f["tune"]["abstained"] == 0.5 and f["report"]["answer_contains_other_choice"] == 1.0
+    assert f["all"]["answer_contains_correct"] == 0.5
 
 
 def test_not_a_benchmark_folder(tmp_path):

@@ -46,10 +46,59 @@ def table(summary: dict[str, Any]) -> str:
     w0, w1 = max(len(r[0]) for r in rows), max(len(r[1]) for r in rows)
     lines = [f"{r[0].ljust(w0)}  {r[1].rjust(w1)}  {r[2]}".rstrip() for r in rows]
     lines.insert(1, "-" * (w0 + w1 + 40))
+    if summary.get("splits"):
+        lines += ["", split_table(summary["splits"], k)]
     c = summary["corpus"]
     lines.append(f"{summary['questions']} questions over {c['articles']:,} articles ({c['articles_with_text']:,} with "
                  f"text) from {c['weeks']} weeks, retrieved over the whole index.")
     return "\n".join(lines)
+
+
+SPLIT_ROWS = (  # (label, key in the split figures)
+    ("correct choice in the top-{k} chunks", "answer_in_topk_chunks"),
+    ("answer contains the correct choice", "answer_contains_correct"),
+    ("answer contains a wrong choice", "answer_contains_other_choice"),
+    ("abstained", "abstained"),
+    ("multiple-choice accuracy", "mc_accuracy"),
+)
+
+
+def split_table(splits: dict[str, Any], k: int = 5) -> str:
+    """The protocol's table (issue 23): each figure on the tune weeks, the report weeks and all weeks.
+
+    >>> print(split_table({"tune": {"questions": 2, "mc_accuracy": 0.5}, "report": {"questions": 1}}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    by split (tune weeks 2023-01-06 … 02-10 choose changes; report weeks 2023-02-17 … 03-03 only report)
+    measure                              tune (2)  report (1)
+    correct choice in the top-5 chunks   n/a       n/a
+    answer contains the correct choice   n/a       n/a
+    answer contains a wrong choice       n/a       n/a
+    abstained                            n/a       n/a
+    multiple-choice accuracy             0.500     n/a
+    """
+    names = [n for n in ("tune", "report", "all") if n in splits]
+    head = ["measure", *(f"{n} ({splits[n].get('questions', 0)})" for n in names)]
+    rows = [head] + [[label.format(k=k), *(_f(splits[n].get(key)) for n in names)] for label, key in SPLIT_ROWS]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["by split (tune weeks 2023-01-06 … 02-10 choose changes; report weeks 2023-02-17 … 03-03 only report)"]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m rag.evaluation.rtqa_report RESULTS.jsonl`: the split table of a run (an older one too)."""
+    import json
+    import sys
+
+    from .rtqa_run import split_figures
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m rag.evaluation.rtqa_report RESULTS.jsonl", file=sys.stderr)
+        return 2
+    rows = [json.loads(line) for line in Path(args[0]).read_text(encoding="utf-8").splitlines() if line.strip()]
+    print(split_table(split_figures(rows)))
+    return 0
 
 
 def write_realtimeqa(rows: Sequence[dict[str, Any]], summary: dict[str, Any], out: Path) -> dict[str, Path]:
@@ -140,3 +189,7 @@ def _ingest_note(ing: dict[str, Any]) -> str:
     if ing.get("reused"):
         return " [index reused; time of its build]" if ing.get("ingest_s") is not None else " [index reused]"
     return " [resumed build; this part only]" if ing.get("resumed") else ""
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import BadQuestion
 from ..search.dates import time_window
@@ -15,12 +15,14 @@ from . import metrics as m
 from .rtqa import (
     LEX_WEIGHT,
     PAPER,
+    SPLITS,
     RTQAQuestion,
     build_corpus,
     choice_credit,
     load_questions,
     open_index,
     score_choices,
+    split_of,
 )
 from .runner import span_of
 
@@ -66,7 +68,8 @@ def ask_one(bench: Any, q: RTQAQuestion, k: int, texts: dict[str, str]) -> dict[
     article_urls = list(dict.fromkeys(h.chunk.url for h in hits if h.chunk.url))
     scored = score_choices(q.question, q.choices, chunks, bench.embedder.embed)
     row: dict[str, Any] = {
-        "id": q.id, "question": q.question, "choices": list(q.choices), "correct": q.correct,
+        "id": q.id, "week": q.week, "split": q.split, "question": q.question, "choices": list(q.choices),
+        "correct": q.correct,
         "retrieved": [{"source": h.chunk.source, "title": h.chunk.title, "url": h.chunk.url} for h in hits],
         "answer_in_chunks": m.contains_answer(" \n ".join(chunks), [q.correct]),
         "answer_in_articles": m.contains_answer(" \n ".join(texts.get(u, "") for u in article_urls), [q.correct]),
@@ -136,6 +139,38 @@ def question_day(text: str) -> date | None:
         return None
 
 
+# The figures reported per split (tune, report, all): what each change of issue 23 is chosen and reported on.
+SPLIT_FIGURES = {
+    "answer_in_topk_chunks": "answer_in_chunks",
+    "answer_contains_correct": "answer_contains",
+    "answer_contains_other_choice": "answer_contains_other",
+    "abstained": "abstained",
+    "mc_accuracy": "mc_credit",
+}
+
+
+def split_figures(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per split ("tune", "report", "all"): the question count and the share of each SPLIT_FIGURES measure.
+
+    A row's split comes from its id's week, so a results.jsonl written before the split existed scores too.
+
+    >>> rows = [{"id": "20230106_0", "answer_in_chunks": True, "mc_credit": 1.0},
+    ...         {"id": "20230217_0", "answer_in_chunks": False, "mc_credit": 0.5}]
+    >>> f = split_figures(rows)
+    >>> f["tune"]["answer_in_topk_chunks"], f["report"]["mc_accuracy"], f["all"]["questions"]
+    (1.0, 0.5, 2)
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name in SPLITS:
+        part = [r for r in rows if name == "all" or split_of(str(r.get("id", ""))) == name]
+        figures: dict[str, Any] = {"questions": len(part)}
+        for label, key in SPLIT_FIGURES.items():
+            have = [float(r[key]) for r in part if r.get(key) is not None]
+            figures[label] = round(sum(have) / len(have), 4) if have else None
+        out[name] = figures
+    return out
+
+
 def summarise(rows: list[dict[str, Any]], ingest: dict[str, Any], corpus: Any, k: int,
               first_query_s: float) -> dict[str, Any]:
     def share(key: str) -> float | None:
@@ -166,6 +201,7 @@ def summarise(rows: list[dict[str, Any]], ingest: dict[str, Any], corpus: Any, k
             "questions_in_topk": len(in_top),
         },
         "outcomes": {o: sum(r.get("outcome") == o for r in rows) for o in OUTCOMES},
+        "splits": split_figures(rows),
         "paper": PAPER,
         "scorer": {"top_k": k, "lex_weight": LEX_WEIGHT},
         "latency": {

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..errors import BadInput
 from ..records import Article, Chunk, Document, IngestReport, Skip
@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes what a file turns into: every article is then re-read and re-embedded.
 INGEST_VERSION = "3"
-# progress(done, total, what): chunks embedded so far and the chunks known so far (the total grows as the
-# stream is read), so faces can draw a bar.
+# progress(done, total, what): chunks embedded so far and the chunks this ingest will embed in all. The total
+# comes from a counting pass over the same input in a thread of its own (hash, clean and chunk; nothing kept),
+# so progress is first reported once that pass is done: a bar drawn then never has to grow its total (it used to
+# start at the first batch's size, "266/266", and count on past it).
 Progress = Callable[[int, int, str], None]
 # embed(texts) -> unit vectors. A function, so the embedder model is only loaded when there is work.
 Embed = Callable[[Sequence[str]], list[list[float]]]
@@ -79,11 +81,20 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
                               args=(scan(paths, max_file_bytes=max_file_bytes, salt=salt, walk=walk), manifest,
                                     items, chunk_chars, overlap))
     reader.start()
+    total: list[int] = []  # filled by the counter when it has read everything
+    counter = threading.Thread(target=_count, name="ingest-counter", daemon=True,
+                               args=(paths, max_file_bytes, salt, manifest, chunk_chars, overlap, total))
+    if progress:
+        counter.start()
 
     seen: set[str] = set()
     skipped: list[Skip] = []
     batch: list[_Ready] = []
     counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks": 0, "known": 0, "reused": 0}
+
+    def report_progress() -> None:
+        if progress and (total or not counter.is_alive()):  # a failed count falls back to the chunks known
+            progress(counts["chunks"], max(total[0] if total else 0, counts["known"]), "embedding")
 
     def flush() -> None:
         if not batch:
@@ -101,8 +112,7 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
             counts["updated" if r.old else "added"] += 1
         counts["chunks"] += len(chunks)
         batch.clear()
-        if progress:
-            progress(counts["chunks"], counts["known"], "embedding")
+        report_progress()
 
     while True:
         item = items.get()
@@ -123,6 +133,9 @@ def ingest(paths: Iterable[str | Path], *, store: ChromaStore, embed: Embed, chu
             if sum(len(r.chunks) for r in batch) >= _FLUSH_CHUNKS:
                 flush()
     flush()
+    if progress and counts["chunks"]:
+        counter.join()  # it reads faster than the embedder works: done by now on any input that took a flush
+        report_progress()
 
     gone = mf.gone(manifest, walk, seen)
     if gone:
@@ -166,34 +179,56 @@ def _read(stream: Iterable[Pending | Skip], manifest: dict[str, Article], out: q
           overlap: int) -> None:
     """The reader thread: hash, skip the unchanged, clean, chunk and sign the rest, in order."""
     try:
-        produced: dict[str, str] = {}  # key -> where it was read first
-        for item in stream:
-            if isinstance(item, Skip):
-                out.put(item)
-                continue
-            where = item.where or item.source
-            if item.key in produced:  # the same URL twice in one export: the first record wins
-                out.put(Skip(where, f"Skipped {where}: its \"url\" repeats the record at {produced[item.key]}, "
-                                    "which is kept. Give each article its own url, or drop the repeat.",
-                             "repeated-url"))
-                continue
-            produced[item.key] = where
-            old = manifest.get(item.key)
-            if old and old.content_hash == item.content_hash:
-                out.put(_Seen(item.key, unchanged=True))
-                continue
-            try:
-                doc = item.build()
-            except BadInput as exc:
-                out.put(_Seen(item.key, unchanged=False))
-                out.put(Skip(where, str(exc), _kind(str(exc))))
-                continue
-            chunks = chunk_document(doc, max_chars=chunk_chars, overlap=overlap)
-            out.put(_Ready(doc, chunks, old, near_duplicates.signature(doc.text)))
+        for item in _prepared(stream, manifest, chunk_chars, overlap, sign=True):
+            out.put(item)
     except BaseException as exc:  # noqa: BLE001 - re-raised in the ingesting thread
         out.put(exc)
     finally:
         out.put(_DONE)
+
+
+def _count(paths: list[str | Path], max_file_bytes: int, salt: str, manifest: dict[str, Article],
+           chunk_chars: int, overlap: int, total: list[int]) -> None:
+    """The counter thread: the chunks the reader will produce, from a second pass that keeps nothing.
+
+    Cleaning and chunking cost ~1 % of embedding them, so the true total is known seconds into an ingest.
+    """
+    try:
+        stream = scan(paths, max_file_bytes=max_file_bytes, salt=salt, walk=Walk())
+        n = sum(len(item.chunks) for item in _prepared(stream, manifest, chunk_chars, overlap, sign=False)
+                if isinstance(item, _Ready))
+    except Exception as exc:  # noqa: BLE001 - the reader meets the same error and reports it
+        log.debug("ingest counter stopped: %s", exc)
+        return
+    total.append(n)
+
+
+def _prepared(stream: Iterable[Pending | Skip], manifest: dict[str, Article], chunk_chars: int, overlap: int,
+              sign: bool) -> Iterator[_Ready | _Seen | Skip]:
+    """Hash, skip the unchanged, clean, chunk (and with `sign`, sign) the rest, in order."""
+    produced: dict[str, str] = {}  # key -> where it was read first
+    for item in stream:
+        if isinstance(item, Skip):
+            yield item
+            continue
+        where = item.where or item.source
+        if item.key in produced:  # the same URL twice in one export: the first record wins
+            yield Skip(where, f"Skipped {where}: its \"url\" repeats the record at {produced[item.key]}, "
+                              "which is kept. Give each article its own url, or drop the repeat.", "repeated-url")
+            continue
+        produced[item.key] = where
+        old = manifest.get(item.key)
+        if old and old.content_hash == item.content_hash:
+            yield _Seen(item.key, unchanged=True)
+            continue
+        try:
+            doc = item.build()
+        except BadInput as exc:
+            yield _Seen(item.key, unchanged=False)
+            yield Skip(where, str(exc), _kind(str(exc)))
+            continue
+        chunks = chunk_document(doc, max_chars=chunk_chars, overlap=overlap)
+        yield _Ready(doc, chunks, old, near_duplicates.signature(doc.text) if sign else "")
 
 
 def _kind(reason: str) -> str:

@@ -131,16 +131,19 @@ def export(source: Path, folder: Path) -> dict[str, Any]:
     pooling = _pooling(source)
     transformer: Any = model[0].auto_model
     transformer.eval()
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    import inspect
+
+    # BERT-like models take token_type_ids; MPNet (all-mpnet-base-v2) has no such input.
+    accepted = inspect.signature(transformer.forward).parameters
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted]
 
     class _LastHidden(torch.nn.Module):
         def __init__(self, inner: Any) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+        def forward(self, *inputs: Any) -> Any:
+            return self.inner(**dict(zip(names, inputs))).last_hidden_state
 
     dummy = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
     fp32_tmp = folder / "model-fp32.onnx.part"
@@ -191,7 +194,7 @@ class OnnxEmbedder:
     """all-MiniLM-L6-v2 (or another mean/CLS-pooled sentence-transformers folder) on ONNX Runtime, CPU."""
 
     def __init__(self, source: str | Path, models_dir: str | Path, *, variant: str = DEFAULT_VARIANT,
-                 threads: int | None = None, batch_size: int = DEFAULT_BATCH) -> None:
+                 threads: int | None = None, batch_size: int = DEFAULT_BATCH, max_seq_length: int = 0) -> None:
         if variant not in VARIANTS:
             raise ModelNotFound(f"Unknown ONNX variant {variant!r}: use one of {', '.join(VARIANTS)}.")
         import numpy as np
@@ -203,7 +206,8 @@ class OnnxEmbedder:
         self.name = f"{meta['name']}-onnx-{variant}"
         self.path = folder / f"model-{variant}.onnx"
         self.batch_size = batch_size
-        self.max_seq_length = int(meta["max_seq_length"])
+        # max_seq_length > 0 truncates shorter than the model's own cut-off (a cheaper re-ranker; measured).
+        self.max_seq_length = min(int(meta["max_seq_length"]), max_seq_length or int(meta["max_seq_length"]))
         self._pooling = str(meta["pooling"])
         self._normalize = bool(meta["normalize"])
         self._np = np

@@ -16,6 +16,7 @@ from ..records import Article, Chunk, Filters, Hit
 from ..store import ChromaStore
 from .dates import DateWindow
 from .lexical import LexicalCache
+from .rerank import Reranker
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,9 @@ class Retriever:
     """Hybrid retrieval over one ChromaStore: dense + BM25 fused, one chunk per near-duplicate group."""
 
     def __init__(self, store: ChromaStore, embedder: Embedder, lexical: LexicalCache, *, candidates: int = 30,
-                 rrf_k: int = 60) -> None:
+                 rrf_k: int = 60, reranker: Reranker | None = None) -> None:
         self.store = store
+        self.reranker = reranker  # optional second embedder over the head of the fused list (rerank.py)
         self.embedder = embedder
         self.lexical = lexical
         self.candidates = candidates
@@ -70,7 +72,8 @@ class Retriever:
         chunks = {c.id: c for c, _ in dense}
         rankings = [dense_rank, lex_rank]
         fused = fuse(*rankings, k=self.rrf_k)
-        missing = [cid for cid, _ in fused[:top_k * 3] if cid not in chunks]
+        want = max(top_k, self.reranker.depth) if self.reranker is not None else top_k
+        missing = [cid for cid, _ in fused[:want * 3] if cid not in chunks]
         chunks.update({c.id: c for c in self.store.get(missing)})
         if window is not None:
             fused = _prefer_window(fused, chunks, window, self.rrf_k)
@@ -89,9 +92,11 @@ class Retriever:
                 continue  # a near-copy of an article already in the list adds nothing new
             hits.append(Hit(chunk=chunk, score=score, dense_rank=dense_rank.get(cid), lexical_rank=lex_rank.get(cid),
                             dense_similarity=similarity.get(cid)))
-            if len(hits) >= top_k:
+            if len(hits) >= want:
                 break
-        return hits
+        if self.reranker is not None:
+            hits = self.reranker.rerank(query, hits)
+        return hits[:top_k]
 
 
 def _prefer_window(fused: list[tuple[str, float]], chunks: dict[str, Chunk], window: DateWindow,
