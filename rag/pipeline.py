@@ -312,14 +312,16 @@ class RAG:
             return
         quoted = _numbered(selection.enough(picked, least=OPEN_QUOTED[0], most=OPEN_QUOTED[1], floor=OPEN_FLOOR,
                                             max_words=OPEN_WORDS))
-        if not gen.has_chat_template:
+        if s.open_answers not in ("quoted", "written"):
+            raise BadInput(f"open_answers={s.open_answers!r}: use 'quoted' or 'written' (RAG_OPEN_ANSWERS).")
+        if not gen.has_chat_template or s.open_answers == "quoted":
             lead, items = open_answer.quoted(q, quoted)
             answer = self._finish_open(base, q, lead, items, quoted, (t0, t_retrieved, time.perf_counter()),
                                        "quoted")
             if answer is None:
                 yield self._abstain(base, closest, t0, t_retrieved, None)
                 return
-            if q.shape in SPAN_SHAPES:  # the phrase that answers it, as a factoid answer would copy it
+            if q.shape in SPAN_SHAPES and not gen.has_chat_template:  # its phrase too, as a factoid would copy it
                 answer = replace(answer, short=self._copy_span(q.text, quoted[:1], s))
             yield answer.text
             yield answer

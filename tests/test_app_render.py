@@ -310,7 +310,7 @@ def test_open_answers_from_the_pipeline_render_every_sentence_and_every_cited_pa
     assert panel.count("<mark>") == len(answer.citations)
 
     reply = "Russia recognised the Taliban government [1]. Moscow also sent troops to Kabul [2]."
-    written = rag_with(settings, fake_embedder, reply, chat=True).ask(
+    written = rag_with(settings.with_overrides(open_answers="written"), fake_embedder, reply, chat=True).ask(
         "Why did Russia decide to recognise the Taliban government?")
     html = render.answer_html(written)
     assert written.mode == "written" and "Written by the model from the articles" in html

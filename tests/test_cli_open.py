@@ -25,7 +25,8 @@ def cli_rag(monkeypatch, settings, fake_embedder, fake_rag):
     chat = {"on": False}
 
     def make(_settings):
-        return RAG(settings, embedder=fake_embedder, generator=FakeGenerator(replies, chat=chat["on"]))
+        written = settings.with_overrides(open_answers="written") if chat["on"] else settings
+        return RAG(written, embedder=fake_embedder, generator=FakeGenerator(replies, chat=chat["on"]))
 
     monkeypatch.setattr(pipeline_module, "RAG", make)
     return replies, chat

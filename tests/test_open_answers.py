@@ -8,6 +8,7 @@ from rag.answer import prompts
 from rag.answer.open_answer import Item, parse_written, render, verdict
 from rag.answer.question import read
 from rag.answer.shape import shape_of
+from rag.errors import BadInput
 from rag.records import Chunk, Passage
 
 from .conftest import FakeGenerator
@@ -73,9 +74,9 @@ def test_render_and_parse_are_inverse_for_bullets():
 Q_OPEN = "Why did Russia decide to recognise the Taliban government?"
 
 
-def make(settings, fake_embedder, *replies, chat=False):
+def make(settings, fake_embedder, *replies, chat=False, open_answers=None):
     gen = FakeGenerator(replies, chat=chat)
-    return RAG(settings, embedder=fake_embedder, generator=gen), gen
+    return RAG(settings.with_overrides(open_answers=open_answers), embedder=fake_embedder, generator=gen), gen
 
 
 def test_the_base_model_quotes_two_to_five_cited_sentences_from_the_articles(settings, fake_embedder, fake_rag):
@@ -99,10 +100,19 @@ def test_a_list_is_bullets_and_a_timeline_is_in_date_order(settings, fake_embedd
     assert all(line.startswith("- ") for line in t.text.splitlines())  # the seeds state no publish date: no lead
 
 
+def test_a_chat_model_quotes_too_unless_written_answers_are_asked_for(settings, fake_embedder, fake_rag):
+    rag, gen = make(settings, fake_embedder, "Russia recognised the Taliban government [1].", chat=True)
+    a = rag.ask(Q_OPEN)
+    assert a.mode == "quoted" and gen.prompts == [] and len(a.claims) >= 2  # measured: quoting covers more
+    bad, _ = make(settings, fake_embedder, chat=True, open_answers="paraphrased")
+    with pytest.raises(BadInput, match="quoted' or 'written'"):
+        bad.ask(Q_OPEN)
+
+
 def test_a_chat_model_writes_and_each_sentence_is_checked_alone(settings, fake_embedder, fake_rag):
     reply = ("Russia recognised the Taliban government [1]. Moscow also sent troops to Kabul [2]. "
              "The decision was about economic ties [3].")
-    rag, gen = make(settings, fake_embedder, reply, chat=True)
+    rag, gen = make(settings, fake_embedder, reply, chat=True, open_answers="written")
     a = rag.ask(Q_OPEN)
     assert a.mode == "written" and a.kind == "why"
     prompt = gen.prompts[0]
@@ -114,19 +124,20 @@ def test_a_chat_model_writes_and_each_sentence_is_checked_alone(settings, fake_e
 
 
 def test_a_chat_model_that_declines_gives_the_product_decline(settings, fake_embedder, fake_rag):
-    rag, _ = make(settings, fake_embedder, "NOT IN SOURCES", chat=True)
+    rag, _ = make(settings, fake_embedder, "NOT IN SOURCES", chat=True, open_answers="written")
     a = rag.ask("Summarise what the articles say about the talks.")
     assert a.abstained and a.text == prompts.ABSTAIN_MESSAGE and a.closest
 
 
 def test_a_written_answer_with_nothing_supported_falls_back_to_quotes(settings, fake_embedder, fake_rag):
-    rag, _ = make(settings, fake_embedder, "Bananas grew in Oslo last spring [1].", chat=True)
+    rag, _ = make(settings, fake_embedder, "Bananas grew in Oslo last spring [1].", chat=True, open_answers="written")
     a = rag.ask(Q_OPEN)
     assert not a.abstained and a.mode == "quoted" and a.citations
 
 
 def test_yes_no_written_answers_keep_their_verdict(settings, fake_embedder, fake_rag):
-    rag, gen = make(settings, fake_embedder, "No. Russia removed the Taliban from its list [1].", chat=True)
+    rag, gen = make(settings, fake_embedder, "No. Russia removed the Taliban from its list [1].", chat=True,
+                    open_answers="written")
     a = rag.ask("Is the Taliban still on Russia's list of banned organisations?")
     assert a.kind == "yesno" and gen.prompts[0].grammar == prompts.OPEN_GRAMMARS["yesno"]
     if not a.abstained and a.mode == "written":
