@@ -31,7 +31,6 @@ from .models.presets import model_file, resolve_name
 from .records import Answer, Article, Citation, Claim, Filters, Hit, IngestReport, Passage, Question, Timings
 from .search import passages as psg
 from .search.dates import DateWindow, parse_user_date, time_window
-from .search.followup import normalise_history, rewrite
 from .search.lexical import LexicalCache
 from .search.rerank import load_reranker
 from .search.retrieval import Retriever
@@ -199,15 +198,15 @@ class RAG:
             raise NoIndex(f"The index at {self.store().where} is empty: run `rag ingest seeds/` first.")
         return self.retriever.search(question, top_k or self.settings.top_k, filters=filters, window=window)
 
-    def passages(self, question: str, history: Any = None, settings: Settings | None = None,
+    def passages(self, question: str | Question, history: Any = None, settings: Settings | None = None,
                  filters: Filters | None = None, as_of: date | None = None) -> tuple[str, list[Passage]]:
         """The retrieval query (follow-ups rewritten) and the best sentences, numbered: the reader sees the
-        first `reads(settings)`; an abstention lists up to CLOSEST."""
+        first `reads(settings)`; an abstention lists up to CLOSEST. A `Question` already read is used as it is."""
         s = settings or self.settings
-        question = self._check_question(question)
+        q = question if isinstance(question, Question) else read_question(question, history, s.max_question_chars)
+        question, query = q.text, q.query
         count = self._count_tokens
         room = self._sources_room(question, s)  # a question too long for the context fails before retrieval
-        query = clean_question(rewrite(question, normalise_history(history)))  # history is caller's text too
         window = time_window(question, as_of or date.today())  # "this week" ranks that week's articles first
         hits = self.retrieve(query, s.top_k, filters=filters, window=window)
         scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder, question)
@@ -268,7 +267,7 @@ class RAG:
             return
         question = q.text
         gen = self.generator
-        query, closest = self.passages(question, history, s, filters=filters, as_of=as_of)
+        query, closest = self.passages(q, settings=s, filters=filters, as_of=as_of)
         shown = budget.trim(closest[:self.reads(s)], lambda ps: self._prompt_fits(question, ps, s))
         t_retrieved = time.perf_counter()
         threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()
