@@ -67,7 +67,7 @@ class Settings:
     # Sentences shown to the reader; 0 = chosen from the model (reader.sentences_to_read): 1 for a base model
     # read with the few-shot copy prompt, 3 for a model with a chat template.
     max_passages: int = 0
-    # Open answers (summary, why, how ...): "quoted" (2-5 sentences copied from the articles, each cited) or
+    # Open answers (summary, why, how ...): "quoted" (2-6 sentences copied from the articles, each cited) or
     # "written" (an instruct preset writes them from the chosen sentences; a base model always quotes). Quoted is the
     # default for every model: on the seed open set it covered more key points than the 1.5B preset writing
     # (0.465 vs 0.291) in 0.3 s instead of ~18 s (docs/open-answers.md).

@@ -46,7 +46,8 @@ def main() -> None:
     print("confidence unanswerable:", sorted(round(c[1][10][0][0].score, 3) for c in cache if not c[0].answerable))
     rows = []
     for k, lam, floor, words, most in itertools.product((5, 10, 15, 20), (0.3, 0.5, 0.6, 0.7, 0.85),
-                                                        (0.0, 0.6, 0.75, 0.85), (110, 140, 160), (4, 5)):
+                                                        (0.0, 0.6, 0.75, 0.85), (110, 140, 150, 160),
+                                                        (4, 5, 6, 7)):
         recalls, lengths = [], []
         for it, per_k, pv in cache:
             if not it.answerable:
@@ -64,7 +65,7 @@ def main() -> None:
     rows.sort(reverse=True)
     for r in rows[:15]:
         print("recall %.3f words %.0f | chunks %d lambda %.2f floor %.2f max_words %d most %d" % r)
-    base = [r for r in rows if r[2:] == (10, 0.7, 0.75, 140, 5)]
+    base = [r for r in rows if r[2:] == (10, 0.7, 0.0, 150, 6)]
     print("current:", base)
 
 

@@ -20,8 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from ..records import Claim, Passage, Question
-from ..search.passages import terms
-from ..text import words
+from ..text import stems, words
 from .citations import apply_mapping, renumber
 from .gate import echoes_question
 from .grounding import MARKER, check_claim, split_claims
@@ -89,25 +88,61 @@ def in_time_order(items: Sequence[tuple[Item, Claim]], passages: Mapping[int, Pa
 
 
 def verdict(question: str, shown: Sequence[Passage]) -> str:
-    """"Yes." / "No." when a shown sentence holds every word of the question's proposition (qualifiers such as
-    "still" aside), "No." if it also holds a negation; "" (no verdict, the evidence alone) otherwise.
+    """"Yes." / "No." when a shown sentence states the question's proposition outright: its words (prepositions
+    included, articles, auxiliaries and qualifiers such as "still" aside) stand in the sentence in the question's
+    order, at most MAX_GAP other words apart; "No." when a negation stands among them. "" (no verdict, the
+    evidence alone) otherwise. Sharing the words is not enough: "removed the Taliban *from* its list" does not
+    say the Taliban are *on* it.
 
     >>> from rag.records import Chunk
     >>> c = Chunk(id="x", doc_key="x", source="x", title="", text="", start=0, end=0, index=0)
-    >>> verdict("Did Russia recognise the Taliban?", [Passage(1, "Russia recognised the Taliban in July.", c, 0, 1)])
+    >>> ask = lambda q, s: verdict(q, [Passage(1, s, c, 0, 1)])
+    >>> ask("Did Russia recognise the Taliban?", "Russia recognised the Taliban in July.")
     'Yes.'
-    >>> verdict("Is the Taliban still banned?", [Passage(1, "The Taliban is no longer banned.", c, 0, 1)])
+    >>> ask("Did Russia recognise the Taliban?", "Russia has not recognised the Taliban.")
     'No.'
-    >>> verdict("Is the Taliban still banned?", [Passage(1, "Moscow lifted its ban on the group.", c, 0, 1)])
+    >>> ask("Is the Taliban still banned?", "The Taliban is no longer banned.")
+    'No.'
+    >>> ask("Is the Taliban still banned?", "Moscow lifted its ban on the group.")
+    ''
+    >>> ask("Are the Taliban still on Russia's list of banned groups?",
+    ...     "Russia decided to remove the Taliban from its list of banned groups.")
     ''
     """
-    asked = {t for t in terms(question) if t not in _QUALIFIERS}
+    asked = _proposition(question)
     if not asked:
         return ""
     for p in shown:
-        if asked <= set(terms(p.sentence)):
-            return "No." if _NEGATIONS & set(words(p.sentence)) or "n't" in p.sentence else "Yes."
+        gaps = _ordered_run(asked, _proposition(p.sentence))
+        if gaps is not None:
+            return "No." if _NEGATIONS & set(gaps) or "n't" in p.sentence else "Yes."
     return ""
+
+
+MAX_GAP = 3  # other words allowed between two of the proposition's ("Russia *has formally* recognised")
+# Words a proposition does without: articles, possessive determiners, auxiliaries (the question's inversion).
+_FILLER = {"a", "an", "the", "its", "their", "his", "her", "our", "any", "do", "does", "did", "is", "are", "was",
+           "were", "be", "been", "has", "have", "had", "will", "would", "can", "could", "so", "far"}
+
+
+def _proposition(text: str) -> list[str]:
+    return [w for w in stems(words(text)) if w not in _FILLER and w not in _QUALIFIERS]
+
+
+def _ordered_run(asked: Sequence[str], sentence: Sequence[str]) -> list[str] | None:
+    """The words between the asked words when all of them stand in `sentence` in order, each at most MAX_GAP
+    words after the previous; None when they do not."""
+    for start in (i for i, w in enumerate(sentence) if w == asked[0]):
+        at, between = start, list[str]()
+        for want in asked[1:]:
+            nxt = next((j for j in range(at + 1, min(len(sentence), at + 2 + MAX_GAP)) if sentence[j] == want), None)
+            if nxt is None:
+                break
+            between += sentence[at + 1:nxt]
+            at = nxt
+        else:
+            return between
+    return None
 
 
 def render(shape: str, lead: str, items: Sequence[Item]) -> str:
