@@ -71,6 +71,7 @@ def test_no_verdict_from_a_sentence_that_shares_the_words_but_not_the_propositio
                    [_p(1, "Regulators took the firm off the sanctions list in May.")]) == ""
     assert verdict("Did the union approve the deal?", [_p(1, "The deal angered the union's members.")]) == ""
     assert verdict("Is the mine still open?", [_p(1, "The mine is still open to visitors.")]) == "Yes."
+    assert verdict("Does the mine still employ miners?", [_p(1, "The mine still employs 300 miners.")]) == "Yes."
 
 
 def test_render_and_parse_are_inverse_for_bullets():
@@ -87,7 +88,7 @@ def make(settings, fake_embedder, *replies, chat=False, open_answers=None):
     return RAG(settings.with_overrides(open_answers=open_answers), embedder=fake_embedder, generator=gen), gen
 
 
-def test_the_base_model_quotes_two_to_five_cited_sentences_from_the_articles(settings, fake_embedder, fake_rag):
+def test_the_base_model_quotes_two_to_six_cited_sentences_from_the_articles(settings, fake_embedder, fake_rag):
     rag, gen = make(settings, fake_embedder)
     a = rag.ask(Q_OPEN)
     assert a.kind == "why" and a.mode == "quoted" and not a.abstained

@@ -121,12 +121,13 @@ def verdict(question: str, shown: Sequence[Passage]) -> str:
 
 MAX_GAP = 3  # other words allowed between two of the proposition's ("Russia *has formally* recognised")
 # Words a proposition does without: articles, possessive determiners, auxiliaries (the question's inversion).
+# Dropped before stemming (Snowball makes "does" "doe" and "its" "it").
 _FILLER = {"a", "an", "the", "its", "their", "his", "her", "our", "any", "do", "does", "did", "is", "are", "was",
            "were", "be", "been", "has", "have", "had", "will", "would", "can", "could", "so", "far"}
 
 
 def _proposition(text: str) -> list[str]:
-    return [w for w in stems(words(text)) if w not in _FILLER and w not in _QUALIFIERS]
+    return [w for w in stems([w for w in words(text) if w not in _FILLER]) if w not in _QUALIFIERS]
 
 
 def _ordered_run(asked: Sequence[str], sentence: Sequence[str]) -> list[str] | None:
