@@ -174,23 +174,13 @@ def _scope(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _ingest(rag: Any, paths: list[str], as_json: bool = False) -> int:
-    from tqdm import tqdm
+    from .ingest.progress import IngestBar
 
-    bars: list[Any] = []
-
-    def progress(done: int, total: int, what: str) -> None:
-        if total == 0:
-            return
-        if not bars:
-            bars.append(tqdm(total=total, unit="chunk", desc=what, file=sys.stderr))
-        bars[0].n = done
-        bars[0].refresh()
-
+    bar = IngestBar()
     try:
-        report = rag.ingest(paths, progress=progress)
+        report = rag.ingest(paths, progress=bar)
     finally:
-        for bar in bars:
-            bar.close()
+        bar.close()
     if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return 0

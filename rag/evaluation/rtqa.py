@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import BadInput
+from ..ingest.progress import IngestBar
 from . import metrics as m
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def open_index(rag: Any, out: Path, corpus: Corpus, progress: bool = True) -> tu
     settings = rag.settings.with_overrides(index_dir=index_dir, collection="realtimeqa")
     bench = RAG(settings, embedder=rag.embedder, generator=rag.generator)
     stats_file = out / "realtimeqa-ingest.json"
-    bar = _Bar(progress)
+    bar = IngestBar("realtimeqa ", enabled=progress)
     t0 = time.perf_counter()
     try:
         report = bench.ingest([corpus.folder], progress=bar)
@@ -200,29 +201,6 @@ def _peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports kB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
-
-
-class _Bar:
-    """ingest progress(done, total, what) -> one tqdm bar on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        if not self.enabled or total == 0:
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="chunk", desc=f"realtimeqa {what}", file=sys.stderr)
-        self.bar.total = total  # the ingest reports its true total; keep the bar's in step should it change
-        self.bar.n = done
-        self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def lexical_overlap(choice: str, passage: str) -> float:
