@@ -215,7 +215,7 @@ class RAG:
         room = self._sources_room(question, s)  # a question too long for the context fails before retrieval
         window = time_window(question, as_of or date.today())  # "this week" ranks that week's articles first
         hits = self.retrieve(query, s.top_k, filters=filters, window=window)
-        scored = psg.score_sentences(query, psg.candidate_sentences(hits), self.embedder, question)
+        scored = psg.score_sentences(q, psg.candidate_sentences(hits), self.embedder)
         asked = set(psg.terms(question))
         limit = max(self.reads(s), CLOSEST)
         fitted = budget.fit(scored, room=room, count=count, limit=limit,
@@ -283,7 +283,7 @@ class RAG:
             yield self._abstain(base, closest, t0, t_retrieved, None)
             return
 
-        run = read(gen, question, shown, max_tokens=s.max_tokens, temperature=s.temperature)
+        run = read(gen, q, shown, max_tokens=s.max_tokens, temperature=s.temperature)
         relay = _Relay(run.pieces)
         yield from relay
         raw = relay.text
@@ -291,7 +291,7 @@ class RAG:
         base["reader_confidence"] = run.first_token_confidence
         base["mode"] = "quoted" if run.style == "extract" else "written"
         if run.style == "extract":
-            yield self._from_span(base, raw, question, shown, closest, timing)
+            yield self._from_span(base, raw, q, shown, closest, timing)
         else:
             yield self._from_chat(base, raw, shown, closest, timing)
 
@@ -305,7 +305,7 @@ class RAG:
         hits = self.retrieve(q.query, max(OPEN_CHUNKS, s.top_k), filters=filters,
                              window=time_window(q.text, as_of or date.today()))
         vectors: dict[tuple[str, int], Sequence[float]] = {}
-        scored = psg.score_sentences(q.query, psg.candidate_sentences(hits), self.embedder, q.text, vectors=vectors)
+        scored = psg.score_sentences(q, psg.candidate_sentences(hits), self.embedder, vectors=vectors)
         picked = _numbered(selection.mmr(scored, vectors, limit=OPEN_SHOWN))
         t_retrieved = time.perf_counter()
         threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()
@@ -327,7 +327,7 @@ class RAG:
                 yield self._abstain(base, closest, t0, t_retrieved, None)
                 return
             if q.shape in SPAN_SHAPES and not gen.has_chat_template:  # its phrase too, as a factoid would copy it
-                answer = replace(answer, short=self._copy_span(q.text, quoted[:1], s))
+                answer = replace(answer, short=self._copy_span(q, quoted[:1], s))
             yield answer.text
             yield answer
             return
@@ -362,17 +362,17 @@ class RAG:
         return Answer(**base, text=text, abstained=False, citations=cites, claims=claims, mode=mode,
                       timings=self._timings(t0, t_ret, first))
 
-    def _copy_span(self, question: str, shown: Sequence[Passage], s: Settings) -> str:
+    def _copy_span(self, q: Question, shown: Sequence[Passage], s: Settings) -> str:
         """The base model's copied answer phrase from `shown` (the factoid reader), or "" when none fits."""
-        run = read(self.generator, question, shown, max_tokens=s.max_tokens, temperature=s.temperature)
+        run = read(self.generator, q, shown, max_tokens=s.max_tokens, temperature=s.temperature)
         span = "".join(run.pieces).strip().strip(",;:").strip()
-        return span if span and _span_source(span, question, shown) is not None else ""
+        return span if span and _span_source(span, q, shown) is not None else ""
 
     # ------------------------------------------------------------------ answer assembly
-    def _from_span(self, base: dict, span: str, question: str, shown: list[Passage], closest: list[Passage],
+    def _from_span(self, base: dict, span: str, q: Question, shown: list[Passage], closest: list[Passage],
                    timing: tuple) -> Answer:
         span = span.strip().strip(",;:").strip()
-        source = _span_source(span, question, shown)
+        source = _span_source(span, q, shown)
         if source is None:
             return self._abstain(base, closest, *timing)
         # The span alone could be a wrong pick from the right sentence ("Muttaqi" for "who is the ambassador"),
@@ -474,13 +474,12 @@ def scope(since: Any = None, until: Any = None, outlets: Any = None, as_of: Any 
     return filters, day(as_of)
 
 
-def _span_source(span: str, question: str, shown: Sequence[Passage]) -> Passage | None:
+def _span_source(span: str, q: Question, shown: Sequence[Passage]) -> Passage | None:
     """The shown sentence a copied span comes from, if the span answers the question: more than an echo of it,
     and of the asked type in that sentence."""
     source = find_source(span, shown)
-    if source is None or gate.echoes_question(span, question) \
-            or not gate.fits_type(span, gate.expected_type(question), question,
-                                  context=" ".join(source.sentence.split())):
+    if source is None or gate.echoes_question(span, q.text) \
+            or not gate.fits_type(span, q.answer_type, q.text, context=" ".join(source.sentence.split())):
         return None
     return source
 

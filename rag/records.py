@@ -76,7 +76,7 @@ class Question:
     text: str  # the user's words, cleaned
     query: str  # what retrieval searches: the text, or a follow-up rewritten with the conversation
     shape: str = "factoid"  # factoid, summary, why, how, list, yesno, compare, timeline (rag/answer/shape.py)
-    answer_type: str = ""  # a factoid's asked kind (person, place, date, number ...; rag/answer/answer_types.py)
+    answer_type: str = ""  # the asked kind of entity (person, place, date, number ...; rag/answer/answer_types.py)
 
     @property
     def is_open(self) -> bool:

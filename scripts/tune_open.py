@@ -37,7 +37,7 @@ def main() -> None:
         per_k = {}
         for k in (5, 10, 15, 20):
             vectors: dict = {}
-            scored = psg.score_sentences(q.query, psg.candidate_sentences(hits[:k]), rag.embedder, q.text,
+            scored = psg.score_sentences(q, psg.candidate_sentences(hits[:k]), rag.embedder,
                                          vectors=vectors)
             per_k[k] = (scored, vectors)
         pv = rag.embedder.embed([k.point for k in it.key_points]) if it.key_points else []

@@ -8,6 +8,7 @@ import pytest
 from rag import RAG
 from rag.answer import prompts
 from rag.answer.chat_output import declines, keep_supporting_markers, tidy
+from rag.answer.question import read as read_question
 from rag.answer.reader import read
 
 from .conftest import FakeGenerator
@@ -86,8 +87,8 @@ def test_the_chat_reader_sends_the_fixed_examples_and_stops_at_the_end_of_the_li
     gen = FakeGenerator(["Dmitry Zhirnov [1]."], chat=True)
     from .test_reader import passage
 
-    run = read(gen, Q, [passage("Dmitry Zhirnov is the Russian ambassador to Afghanistan.")], max_tokens=48,
-               temperature=0.0)
+    shown = [passage("Dmitry Zhirnov is the Russian ambassador to Afghanistan.")]
+    run = read(gen, read_question(Q), shown, max_tokens=48, temperature=0.0)
     assert "".join(run.pieces) == "Dmitry Zhirnov [1]." and run.style == "chat"
     messages = gen.prompts[0].messages
     assert messages[0] == ("system", prompts.CHAT_SYSTEM) and messages[1:-1] == prompts.CHAT_EXAMPLES

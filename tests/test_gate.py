@@ -4,7 +4,7 @@ from rag.answer import answer_types, gate
 
 
 def test_the_gate_asks_the_one_answer_types_module():
-    assert gate.expected_type is answer_types.expected_type and gate.fits_type is answer_types.fits_type
+    assert gate.fits_type is answer_types.fits_type
 
 
 def test_echo_of_the_question_is_not_an_answer():

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from rag.answer.question import read as read_question
 from rag.answer.reader import TYPED_MAX_WORDS, CopySpans, copy_constraint, read
 from rag.models.generation import _Mask
 from rag.records import Chunk, Passage
@@ -87,7 +88,8 @@ def test_a_place_starts_at_a_locative_preposition_or_the_name_after_it():
 def test_no_start_of_the_asked_type_means_no_generation():
     gen = FakeGenerator(["Ukraine"])
     text = "Russia will send the same delegation to the talks with Ukraine."
-    run = read(gen, "How many delegates will Russia send?", [passage(text)], max_tokens=16, temperature=0.0)
+    q = read_question("How many delegates will Russia send?")
+    run = read(gen, q, [passage(text)], max_tokens=16, temperature=0.0)
     assert list(run.pieces) == [] and gen.prompts == []  # no number in the sentence: the model is not asked
 
 

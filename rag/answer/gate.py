@@ -18,9 +18,9 @@ from typing import Sequence
 
 from ..search.passages import terms
 from ..text import STOPWORDS, words
-from .answer_types import expected_type, fits_type, proper_names
+from .answer_types import fits_type, proper_names
 
-__all__ = ["CALIBRATION_FILE", "calibrated_threshold", "echoes_question", "expected_type", "fits_type",
+__all__ = ["CALIBRATION_FILE", "calibrated_threshold", "echoes_question", "fits_type",
            "names_missing"]
 
 CALIBRATION_FILE = Path(__file__).resolve().parent.parent / "data" / "calibration.json"

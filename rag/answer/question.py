@@ -20,7 +20,7 @@ from ..errors import BadQuestion
 from ..records import Question
 from ..search.followup import normalise_history, rewrite
 from . import answer_types
-from .shape import FACTOID, shape_of
+from .shape import shape_of
 
 # Format characters that belong to words: zero-width (non-)joiners shape Persian, Arabic and Indic scripts
 # and build emoji sequences. Every other format character (bidi overrides, zero-width space, BOM, soft
@@ -49,12 +49,10 @@ def clean(question: object, max_chars: int = 0) -> str:
 
 def read(question: object, history: Any = None, max_chars: int = 0) -> Question:
     """The question read once for every stage: cleaned, its retrieval query (a follow-up rewritten with the
-    history, which is caller's text too and cleaned the same way), its shape and, for a factoid, the asked type."""
+    history, which is caller's text too and cleaned the same way), its shape and the asked type of entity."""
     text = clean(question, max_chars)
     query = clean(rewrite(text, normalise_history(history)))
-    shape = shape_of(text)
-    return Question(text=text, query=query, shape=shape,
-                    answer_type=answer_types.expected_type(text) if shape == FACTOID else "")
+    return Question(text=text, query=query, shape=shape_of(text), answer_type=answer_types.expected_type(text))
 
 
 def _keep(c: str) -> str:

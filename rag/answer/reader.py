@@ -311,15 +311,17 @@ class ReaderRun:
         return c[0] if c else None
 
 
-def read(gen: Generator, question: str, passages: Sequence[Passage], *, max_tokens: int,
+def read(gen: Generator, question: Question, passages: Sequence[Passage], *, max_tokens: int,
          temperature: float) -> ReaderRun:
+    """The factoid reader: a chat model answers in one cited line; a base model copies a span of the asked type
+    (question.answer_type) from the shown sentences."""
     chat = gen.has_chat_template
-    prompt = build_prompt(question, passages, chat)
+    prompt = build_prompt(question.text, passages, chat)
     if chat:
         pieces = gen.stream(prompt, max_tokens=prompts.CHAT_MAX_TOKENS, temperature=temperature,
                             stop=prompts.CHAT_STOP)
         return ReaderRun(prompt, "chat", pieces)
-    constraint = copy_constraint(gen, passages, answer_types.expected_type(question), question)
+    constraint = copy_constraint(gen, passages, question.answer_type, question.text)
     if not constraint.start_positions:  # nothing of the asked type to copy: no answer, and no need to ask the model
         return ReaderRun(prompt, "extract", iter(()), constraint)
     pieces = gen.stream(prompt, max_tokens=max_tokens, temperature=temperature, stop=prompts.COMPLETION_STOP,

@@ -14,7 +14,7 @@ from ..answer import answer_types
 from ..answer.grounding import stem
 from ..ingest.chunking import split_sentences
 from ..models.embedding import Embedder
-from ..records import Hit, Passage
+from ..records import Hit, Passage, Question
 from ..text import content_words
 
 # Weight of the embedder's cosine in a sentence's relevance (the rest is lexical coverage). Equal weights:
@@ -72,11 +72,11 @@ def bigrams(ts: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(ts, ts[1:]))
 
 
-def score_sentences(query: str, cands: list[Passage], embedder: Embedder, question: str = "",
+def score_sentences(question: Question, cands: list[Passage], embedder: Embedder,
                     vectors: dict[tuple[str, int], Sequence[float]] | None = None) -> list[Passage]:
-    """The candidates with `score` set, best first. `question` is the user's own words when `query` is a
-    follow-up rewritten with history (default: the query itself). `vectors`, when given, receives each
-    sentence's embedding under sentence_key(p) (the open-answer reader compares sentences with them).
+    """The candidates with `score` set, best first, for the question as read once (rag/answer/question.py): its
+    query (a follow-up rewritten with history), the user's own words and the asked type. `vectors`, when given,
+    receives each sentence's embedding under sentence_key(p) (the open-answer reader compares sentences with them).
 
     score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase + TYPE_BONUS * typed,
     where lexical is the IDF-weighted coverage of the query's terms (terms borrowed from history weigh
@@ -88,6 +88,7 @@ def score_sentences(query: str, cands: list[Passage], embedder: Embedder, questi
     """
     if not cands:
         return []
+    query = question.query
     embedded = embedder.embed([query] + [p.sentence for p in cands])
     qv, svs = embedded[0], embedded[1:]
     if vectors is not None:
@@ -96,11 +97,11 @@ def score_sentences(query: str, cands: list[Passage], embedder: Embedder, questi
     df = Counter(w for ts in sent_terms for w in set(ts))
     n = len(cands)
     q_terms = terms(query)
-    own_terms = set(terms(question)) if question else set(q_terms)
+    own_terms = set(terms(question.text))
     idf = {w: math.log(1 + n / (1 + df.get(w, 0))) * (1.0 if w in own_terms else CONTEXT_WEIGHT)
            for w in set(q_terms)}
     q_pairs = bigrams(q_terms)
-    kind = answer_types.expected_type(question or query)
+    kind = question.answer_type
     typed = kind not in TYPE_BONUS_SKIPS
     shown = [" ".join(p.sentence.split()) for p in cands]  # as the reader shows them (shares the NER cache)
     if kind:  # one batch through the recogniser; it also tells which names are people (answer_types)
@@ -113,7 +114,7 @@ def score_sentences(query: str, cands: list[Passage], embedder: Embedder, questi
         lexical = 0.75 * coverage(q_terms, own, idf) + 0.25 * coverage(q_terms, own | prev, idf)
         phrase = len(q_pairs & bigrams(sent_terms[i])) / len(q_pairs) if q_pairs else 0.0
         s = DENSE_WEIGHT * cos + (1 - DENSE_WEIGHT) * lexical + PHRASE_BONUS * phrase
-        if typed and answer_types.typed_entities(shown[i], kind, question or query):
+        if typed and answer_types.typed_entities(shown[i], kind, question.text):
             s += TYPE_BONUS
         scored.append(Passage(n=0, sentence=p.sentence, chunk=p.chunk, start=p.start, end=p.end, score=round(s, 4)))
     scored.sort(key=lambda p: -p.score)
