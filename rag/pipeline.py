@@ -35,6 +35,7 @@ from .search.lexical import LexicalCache
 from .search.rerank import load_reranker
 from .search.retrieval import Retriever
 from .store import ChromaStore
+from .text import terms
 
 log = logging.getLogger(__name__)
 
@@ -216,10 +217,10 @@ class RAG:
         window = time_window(question, as_of or date.today())  # "this week" ranks that week's articles first
         hits = self.retrieve(query, s.top_k, filters=filters, window=window)
         scored = psg.score_sentences(q, psg.candidate_sentences(hits), self.embedder)
-        asked = set(psg.terms(question))
+        asked = set(terms(question))
         limit = max(self.reads(s), CLOSEST)
         fitted = budget.fit(scored, room=room, count=count, limit=limit,
-                            focus=lambda word: any(t in asked for t in psg.terms(word)))
+                            focus=lambda word: any(t in asked for t in terms(word)))
         return query, psg.select(fitted, max_passages=limit, token_budget=room, count_tokens=count)
 
     def _count_tokens(self, text: str) -> int:

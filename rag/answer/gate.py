@@ -16,8 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from ..search.passages import terms
-from ..text import STOPWORDS, words
+from ..text import STOPWORDS, terms, words
 from .answer_types import fits_type, proper_names
 
 __all__ = ["CALIBRATION_FILE", "calibrated_threshold", "echoes_question", "fits_type",

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from ..records import Claim
-from ..text import STOPWORDS, words
+from ..text import STOPWORDS, stem, words
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER_WORDS = {
@@ -42,22 +42,6 @@ class Facts:
     names: set[str]
     numbers: set[str]
     words: set[str]
-
-
-def stem(word: str) -> str:
-    """A light, deterministic stemmer: enough to match inflections and -tion/-ise families."""
-    w = word.lower()
-    for suffix in ("isation", "ization", "ations", "ation", "itions", "ition", "tions", "tion", "ments", "ment",
-                   "ising", "izing", "ised", "ized", "ises", "izes", "ise", "ize", "ings", "ing", "edly",
-                   "ies", "ied", "ed", "es", "ly", "s", "e"):
-        if suffix == "s" and w.endswith(("ss", "us", "is")):  # "focus", "press", "crisis" are not plurals
-            continue
-        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-            w = w[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                w += "y"
-            break
-    return w
 
 
 def facts(text: str) -> Facts:

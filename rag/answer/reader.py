@@ -14,7 +14,7 @@ from typing import Callable, Iterator, Sequence
 
 from ..models.generation import Generator, Prompt
 from ..records import Passage, Question
-from ..search.passages import terms
+from ..text import terms
 from . import answer_types, gate, prompts
 
 # Logit bonus, at the answer's first token, for starts next to the words the sentence shares with the

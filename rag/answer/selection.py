@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..records import Passage
-from ..search.passages import sentence_key, terms
+from ..search.passages import sentence_key
+from ..text import terms
 
 # Relevance against novelty. 0.7 is the common choice in the summarisation literature; on the seed open set it
 # is measured against 0.5 and 0.85 in docs/open-answers.md.

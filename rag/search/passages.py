@@ -11,11 +11,10 @@ from collections import Counter
 from typing import Callable, Sequence
 
 from ..answer import answer_types
-from ..answer.grounding import stem
 from ..ingest.chunking import split_sentences
 from ..models.embedding import Embedder
 from ..records import Hit, Passage, Question
-from ..text import content_words
+from ..text import terms
 
 # Weight of the embedder's cosine in a sentence's relevance (the rest is lexical coverage). Equal weights:
 # neither signal alone is reliable on one sentence (cosine blurs names; coverage misses paraphrase).
@@ -47,16 +46,6 @@ def candidate_sentences(hits: Sequence[Hit]) -> list[Passage]:
 def sentence_key(p: Passage) -> tuple[str, int]:
     """A sentence's identity across chunks (overlapping chunks hold the same sentence)."""
     return (p.chunk.doc_key, p.start)
-
-
-def terms(text: str) -> list[str]:
-    """Stemmed content words, demonyms folded to the country ("Russian" -> "russia")."""
-    out = []
-    for w in content_words(text):
-        if w.endswith("ian") and len(w) > 5:
-            w = w[:-1]
-        out.append(stem(w))
-    return out
 
 
 def coverage(query_terms: Sequence[str], sentence_terms: set[str], idf: dict[str, float]) -> float:
