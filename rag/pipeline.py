@@ -310,7 +310,8 @@ class RAG:
                              window=time_window(q.text, as_of or date.today()))
         vectors: dict[tuple[str, int], Sequence[float]] = {}
         scored = psg.score_sentences(q, psg.candidate_sentences(hits), self.embedder, vectors=vectors)
-        picked = _numbered(selection.mmr(scored, vectors, limit=OPEN_SHOWN))
+        ranked = selection.mmr(scored, vectors, limit=max(OPEN_SHOWN, OPEN_POOL))  # greedy: a shorter run is a prefix
+        picked = _numbered(ranked[:OPEN_SHOWN])
         t_retrieved = time.perf_counter()
         threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()
         best = scored[0].score if scored else 0.0
@@ -319,7 +320,7 @@ class RAG:
         if not picked or best < threshold or gate.names_missing(q.text, [h.chunk.text for h in hits]):
             yield self._abstain(base, closest, t0, t_retrieved, None)
             return
-        pool = selection.novel(selection.mmr(scored, vectors, limit=OPEN_POOL), q.query)
+        pool = selection.novel(ranked[:OPEN_POOL], q.query)
         quoted = _numbered(selection.enough(pool, least=OPEN_QUOTED[0], most=OPEN_QUOTED[1], floor=OPEN_FLOOR,
                                             max_words=OPEN_WORDS))
         if s.open_answers not in ("quoted", "written"):
