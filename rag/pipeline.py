@@ -310,7 +310,8 @@ class RAG:
                              window=time_window(q.text, as_of or date.today()))
         vectors: dict[tuple[str, int], Sequence[float]] = {}
         scored = psg.score_sentences(q, psg.candidate_sentences(hits), self.embedder, vectors=vectors)
-        ranked = selection.mmr(selection.on_story(scored), vectors, limit=max(OPEN_SHOWN, OPEN_POOL))  # greedy: a shorter run is a prefix
+        # Greedy: a shorter run is a prefix, so one run serves the writing model's 8 and the quoted pool's 12.
+        ranked = selection.mmr(selection.on_story(scored), vectors, limit=max(OPEN_SHOWN, OPEN_POOL))
         picked = _numbered(ranked[:OPEN_SHOWN])
         t_retrieved = time.perf_counter()
         threshold = s.abstain_threshold if s.abstain_threshold is not None else gate.calibrated_threshold()

@@ -1,5 +1,6 @@
 """Open answers: which sentences to use. Relevant ones, from the articles on the asked story (`on_story`), from
-different articles, none saying what another already says: maximal marginal relevance (Carbonell & Goldstein, 1998) over the embedder's sentence vectors.
+different articles, none saying what another already says: maximal marginal relevance (Carbonell & Goldstein,
+1998) over the embedder's sentence vectors.
 
     MMR(s) = LAMBDA * relevance(s) - (1 - LAMBDA) * max over picked p of cos(s, p)
 
