@@ -158,7 +158,7 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     gguf = model_file(QWEN.name, models)
     port = free_port()
     log = tmp_path_factory.mktemp("llm-server") / "server.log"
-    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port",
+    args = [sys.executable, "-m", "rag.models.llama_server", "--model", str(gguf), "--host", "127.0.0.1", "--port",
             str(port), "--n_ctx", "2048", "--n_threads", "2"]
     with running(args, f"http://127.0.0.1:{port}/v1/models", log, timeout=120):
         yield f"http://127.0.0.1:{port}"

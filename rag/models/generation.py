@@ -259,6 +259,35 @@ def _route_llama_logs() -> None:
     llama_cpp.llama_log_set(_callback, ctypes.c_void_p(0))
 
 
+_AMX_LOCK = threading.Lock()
+
+
+def avoid_amx_buffers() -> bool:
+    """On a CPU with Intel AMX (Sapphire Rapids and later) llama.cpp repacks the weights into its AMX buffer, and the
+    first decode then crashes the process (segfault in ggml_backend_amx_mul_mat, llama.cpp issue 20824; seen here on
+    an Intel Xeon with AMX_INT8). There, every later model load in this process goes without extra buffer types and
+    the plain CPU kernels (AVX-512 / VNNI) run the model; elsewhere nothing changes. `Llama()` takes no such
+    argument, so llama.cpp's default model parameters are wrapped, once. True when the workaround is in place."""
+    import llama_cpp.llama as llama_module
+
+    lib = llama_module.llama_cpp
+    if b"AMX_INT8 = 1" not in lib.llama_print_system_info():
+        return False
+    with _AMX_LOCK:
+        defaults = lib.llama_model_default_params
+        if getattr(defaults, "rag_no_extra_buffers", False):
+            return True
+
+        def no_extra_buffers():  # type: ignore[no-untyped-def]
+            params = defaults()
+            params.use_extra_bufts = False
+            return params
+
+        no_extra_buffers.rag_no_extra_buffers = True  # type: ignore[attr-defined]
+        lib.llama_model_default_params = no_extra_buffers
+    return True
+
+
 @lru_cache(maxsize=2)
 def _load(path: str, n_ctx: int, n_threads: int):  # type: ignore[no-untyped-def]
     from llama_cpp import Llama
@@ -266,6 +295,7 @@ def _load(path: str, n_ctx: int, n_threads: int):  # type: ignore[no-untyped-def
     _route_llama_logs()
     log.info("loading %s (n_ctx=%d, threads=%d)", path, n_ctx, n_threads)
     try:
+        avoid_amx_buffers()
         return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
                      n_batch=512, verbose=False, seed=0)
     except Exception as exc:  # llama.cpp raises ValueError for unreadable / non-GGUF files
