@@ -42,13 +42,16 @@ STORY_FLOOR = 0.8
 
 
 def is_sentence(text: str) -> bool:
-    """A full sentence ends with a stop (or a quote after one); a line without one is a headline or a caption,
-    kept for retrieval but not quoted as an answer sentence.
+    """A statement ends with a full stop or "!" (a quote may close after it); a line without one is a headline or a
+    caption, and a question ("What happened to the driver?", a sub-heading) states nothing: both are kept for
+    retrieval but not quoted as answer sentences.
 
     >>> is_sentence("Russia’s Recognition Redraws Diplomatic Lines"), is_sentence("He said it was “brave.”")
     (False, True)
+    >>> is_sentence("What happened to the driver?"), is_sentence("“Why now?” she asked.")
+    (False, True)
     """
-    return text.rstrip().rstrip("\"'”’)»").endswith((".", "!", "?"))
+    return text.rstrip().rstrip("\"'”’)»").endswith((".", "!"))
 
 
 def on_story(scored: Sequence[Passage], floor: float = STORY_FLOOR) -> list[Passage]:
