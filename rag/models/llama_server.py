@@ -5,15 +5,13 @@ request (generation.avoid_amx_buffers). Elsewhere it is the plain server."""
 from __future__ import annotations
 
 import runpy
-import sys
 
 from .generation import avoid_amx_buffers
 
 
 def main() -> None:
     avoid_amx_buffers()
-    sys.argv[0] = "llama_cpp.server"
-    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)  # its argv: ours
 
 
 if __name__ == "__main__":
